@@ -18,10 +18,13 @@ create table public.messages (
     job_id             uuid,
     created_at         timestamptz not null default clock_timestamp(),
     -- A retried send with the same client id is the same message.
-    constraint messages_client_message_unique unique (conversation_id, client_message_id),
-    -- A re-delivered job never writes a second reply.
-    constraint messages_assistant_job_unique unique (job_id)
+    constraint messages_client_message_unique unique (conversation_id, client_message_id)
 );
+
+-- A re-delivered job never writes a second reply. The user's message carries the same
+-- job_id, so the uniqueness holds for assistant rows only.
+create unique index messages_assistant_job_unique
+    on public.messages (job_id) where role = 'assistant';
 
 create index messages_conversation_order_idx
     on public.messages (conversation_id, created_at, id);
