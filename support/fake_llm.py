@@ -1,0 +1,416 @@
+"""A scriptable, deterministic OpenAI-compatible model server for the acceptance suite.
+
+Run it from the repository root:
+
+    python -m support.fake_llm --host 127.0.0.1 --port 8100
+
+Model API (any model name and any API key are accepted):
+
+    GET  /health                -> {"status": "ok"}
+    GET  /v1/models             -> one model, "fake-model"
+    POST /v1/chat/completions   -> a chat.completion, or with "stream": true a text/event-stream
+                                   of chat.completion.chunk events ending with "data: [DONE]"
+
+The reply depends only on the request's messages, so a scenario can tell from the answer
+what history the engine sent:
+
+    last user message says "my name is X"   -> "Nice to meet you, X! I will remember your name."
+    last user message asks "what is my name"
+    (or "what's my name")                   -> "Your name is X." when an EARLIER user message of
+                                               the same request said "my name is X" (the latest
+                                               wins), else "I don't know your name yet."
+    anything else                           -> "You said: {text}. This is message {n} of this
+                                               conversation." (n = user messages in the request)
+
+A streamed reply comes as exactly `chunks` content pieces (fewer when the reply has fewer
+words), cut at word boundaries; joined they give exactly the reply.
+
+Control API (JSON):
+
+    GET  /control/behaviour            -> the current settings
+    PUT  /control/behaviour            -> change any of the settings below; they hold for every
+                                          later request until reset. Returns the new settings.
+    POST /control/reset                -> restore every default and clear the recorded requests
+    GET  /control/requests?since=SEQ   -> {"requests": [...], "last_seq": N}: the recorded
+                                          requests with seq > SEQ (all when omitted)
+    DELETE /control/requests           -> forget the recorded requests
+
+Settings (default in brackets):
+
+    chunks                [4]     content pieces per streamed reply (>= 1)
+    first_chunk_delay_ms  [0]     wait before the first event of a stream: time to first token
+    chunk_delay_ms        [0]     wait before each content piece
+    fail_status           [null]  when set (400-599), answer every completion request with that
+                                  HTTP status and an OpenAI-style {"error": {...}} body
+
+A non-streamed reply waits as long as its stream would have: first_chunk_delay_ms plus
+chunk_delay_ms for each piece.
+
+Every completion request with a valid body is recorded, failed ones too, as
+{"seq", "received_at", "model", "stream", "messages", "reply", "status"} where "reply" is
+null for a failed request and "status" is the HTTP status it was answered with. Sequence
+numbers rise for the life of the process and are not reused after a reset, so a mark taken
+from "last_seq" stays valid. Only the latest RECORD_LIMIT requests are kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import itertools
+import json
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator
+
+import uvicorn
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+MODEL_ID = "fake-model"
+RECORD_LIMIT = 10_000
+
+
+# --- Behaviour -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How the model behaves; each request runs with a snapshot taken when it arrives."""
+
+    chunks: int = 4
+    chunk_delay_ms: int = 0
+    first_chunk_delay_ms: int = 0
+    fail_status: int | None = None
+
+    def __post_init__(self) -> None:
+        _require_int("chunks", self.chunks, minimum=1)
+        _require_int("chunk_delay_ms", self.chunk_delay_ms, minimum=0)
+        _require_int("first_chunk_delay_ms", self.first_chunk_delay_ms, minimum=0)
+        if self.fail_status is not None:
+            _require_int("fail_status", self.fail_status, minimum=400, maximum=599)
+
+    def updated(self, changes: dict[str, Any]) -> Behaviour:
+        known = {field.name for field in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(known)}")
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _require_int(name: str, value: Any, *, minimum: int, maximum: int | None = None) -> None:
+    # bool is an int in Python, but "chunks": true is a mistake worth reporting.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "" if maximum is None else f" and <= {maximum}"
+        raise ValueError(f"{name} must be >= {minimum}{upper}, got {value}")
+
+
+# --- Replies ---------------------------------------------------------------------------
+
+_TELLS_NAME = re.compile(r"\bmy\s+name\s+is\s+(\w+(?:['’-]\w+)*)", re.IGNORECASE)
+_ASKS_NAME = re.compile(r"\bwhat(?:\s+is|'s|s)\s+my\s+name\b")
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The text of a message whose content is a string or a list of content parts."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
+        )
+    return ""
+
+
+def told_name(text: str) -> str | None:
+    matches = _TELLS_NAME.findall(text)
+    return matches[-1] if matches else None
+
+
+def asks_name(text: str) -> bool:
+    normalised = text.lower().replace("’", "'")
+    normalised = re.sub(r"[^\w\s']", " ", normalised)
+    return _ASKS_NAME.search(" ".join(normalised.split())) is not None
+
+
+def reply_for(messages: list[dict[str, Any]]) -> str:
+    """The reply to a conversation: a pure function of its messages."""
+    user_texts = [message_text(m) for m in messages if m.get("role") == "user"]
+    last = user_texts[-1] if user_texts else ""
+
+    name = told_name(last)
+    if name:
+        return f"Nice to meet you, {name}! I will remember your name."
+    if asks_name(last):
+        earlier_names = [n for n in map(told_name, user_texts[:-1]) if n]
+        if earlier_names:
+            return f"Your name is {earlier_names[-1]}."
+        return "I don't know your name yet."
+    return f"You said: {last}. This is message {len(user_texts)} of this conversation."
+
+
+def split_into_pieces(text: str, chunks: int) -> list[str]:
+    """Cut text at word boundaries into `chunks` pieces (fewer if it has fewer words)."""
+    words = re.findall(r"\s*\S+\s*", text)
+    if not words:
+        return [text] if text else []
+    count = min(chunks, len(words))
+    return ["".join(words[i * len(words) // count : (i + 1) * len(words) // count]) for i in range(count)]
+
+
+# --- Recording -------------------------------------------------------------------------
+
+
+class RequestLog:
+    """The latest completion requests, numbered in arrival order."""
+
+    def __init__(self, limit: int = RECORD_LIMIT) -> None:
+        self._records: deque[dict[str, Any]] = deque(maxlen=limit)
+        self._seq = itertools.count(1)
+        self.last_seq = 0
+
+    def record(self, **fields: Any) -> dict[str, Any]:
+        self.last_seq = next(self._seq)
+        entry = {"seq": self.last_seq, "received_at": datetime.now(timezone.utc).isoformat(), **fields}
+        self._records.append(entry)
+        return entry
+
+    def since(self, seq: int) -> list[dict[str, Any]]:
+        return [entry for entry in self._records if entry["seq"] > seq]
+
+    def clear(self) -> None:
+        self._records.clear()
+
+
+# --- Responses -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One accepted completion request and the reply it deserves."""
+
+    seq: int
+    model: str
+    messages: list[dict[str, Any]]
+    reply: str
+    stream: bool
+    include_usage: bool
+
+    @property
+    def id(self) -> str:
+        return f"chatcmpl-fake-{self.seq}"
+
+    def usage(self) -> dict[str, int]:
+        # Word counts stand in for tokens: stable and good enough for accounting tests.
+        prompt = sum(len(message_text(m).split()) for m in self.messages)
+        completion = len(self.reply.split())
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+    def chunk(self, choices: list[dict[str, Any]], **extra: Any) -> str:
+        body = {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": self.model,
+            "system_fingerprint": "fake",
+            "choices": choices,
+            **({"usage": None} if self.include_usage else {}),
+            **extra,
+        }
+        return f"data: {json.dumps(body)}\n\n"
+
+
+def _delta(delta: dict[str, Any], finish_reason: str | None = None) -> list[dict[str, Any]]:
+    return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]
+
+
+async def stream_events(completion: Completion, behaviour: Behaviour) -> AsyncIterator[str]:
+    await _sleep_ms(behaviour.first_chunk_delay_ms)
+    yield completion.chunk(_delta({"role": "assistant", "content": ""}))
+    for piece in split_into_pieces(completion.reply, behaviour.chunks):
+        await _sleep_ms(behaviour.chunk_delay_ms)
+        yield completion.chunk(_delta({"content": piece}))
+    yield completion.chunk(_delta({}, finish_reason="stop"))
+    if completion.include_usage:
+        yield completion.chunk([], usage=completion.usage())
+    yield "data: [DONE]\n\n"
+
+
+async def whole_completion(completion: Completion, behaviour: Behaviour) -> JSONResponse:
+    pieces = len(split_into_pieces(completion.reply, behaviour.chunks))
+    await _sleep_ms(behaviour.first_chunk_delay_ms + pieces * behaviour.chunk_delay_ms)
+    return JSONResponse(
+        {
+            "id": completion.id,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": completion.model,
+            "system_fingerprint": "fake",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": completion.reply, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": completion.usage(),
+        }
+    )
+
+
+_ERROR_KINDS = {
+    401: ("authentication_error", "invalid_api_key"),
+    403: ("permission_error", "permission_denied"),
+    404: ("not_found_error", "model_not_found"),
+    429: ("rate_limit_error", "rate_limit_exceeded"),
+}
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    default_kind = ("server_error", "server_error") if status >= 500 else ("invalid_request_error", "invalid_request")
+    error_type, code = _ERROR_KINDS.get(status, default_kind)
+    return JSONResponse(
+        {"error": {"message": message, "type": error_type, "param": None, "code": code}}, status_code=status
+    )
+
+
+def planned_failure(behaviour: Behaviour) -> int | None:
+    """The HTTP status the next request must fail with, or None to answer it.
+
+    Called once per request, so a mode that fails only some requests can count here."""
+    return behaviour.fail_status
+
+
+async def answer(completion: Completion, behaviour: Behaviour) -> Response:
+    """Answer a request that is not failing, paced the way the behaviour says."""
+    if completion.stream:
+        return StreamingResponse(
+            stream_events(completion, behaviour),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache"},
+        )
+    return await whole_completion(completion, behaviour)
+
+
+def _wants_usage(stream_options: Any) -> bool:
+    return isinstance(stream_options, dict) and bool(stream_options.get("include_usage"))
+
+
+async def _sleep_ms(milliseconds: int) -> None:
+    if milliseconds > 0:
+        await asyncio.sleep(milliseconds / 1000)
+
+
+# --- The app ---------------------------------------------------------------------------
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Fake OpenAI-compatible model")
+    state = {"behaviour": Behaviour()}
+    log = RequestLog()
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "acceptance"}]}
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return error_response(400, "The request body is not valid JSON.")
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return error_response(400, "The request body needs a 'messages' list.")
+        messages = [m for m in body["messages"] if isinstance(m, dict)]
+
+        behaviour = state["behaviour"]
+        failure = planned_failure(behaviour)
+        reply = reply_for(messages)
+        stream = bool(body.get("stream"))
+        entry = log.record(
+            model=body.get("model"),
+            stream=stream,
+            messages=body["messages"],
+            reply=None if failure else reply,
+            status=failure or 200,
+        )
+        if failure:
+            return error_response(failure, f"Simulated failure of the fake model (fail_status={failure}).")
+        completion = Completion(
+            seq=entry["seq"],
+            model=str(body.get("model") or MODEL_ID),
+            messages=messages,
+            reply=reply,
+            stream=stream,
+            include_usage=_wants_usage(body.get("stream_options")),
+        )
+        return await answer(completion, behaviour)
+
+    @app.get("/control/behaviour")
+    async def get_behaviour() -> dict[str, Any]:
+        return state["behaviour"].as_dict()
+
+    @app.put("/control/behaviour")
+    async def put_behaviour(request: Request) -> dict[str, Any]:
+        try:
+            changes = await request.json()
+            if not isinstance(changes, dict):
+                raise ValueError("the body must be a JSON object of settings")
+            state["behaviour"] = state["behaviour"].updated(changes)
+        except ValueError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from error
+        return state["behaviour"].as_dict()
+
+    @app.post("/control/reset")
+    async def reset() -> dict[str, Any]:
+        state["behaviour"] = Behaviour()
+        log.clear()
+        return state["behaviour"].as_dict()
+
+    @app.get("/control/requests")
+    async def recorded(since: int = 0) -> dict[str, Any]:
+        return {"requests": log.since(since), "last_seq": log.last_seq}
+
+    @app.delete("/control/requests")
+    async def forget() -> dict[str, Any]:
+        log.clear()
+        return {"requests": [], "last_seq": log.last_seq}
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    # No access log: a load run would drown the output. A short graceful-shutdown timeout
+    # so a stuck stream never keeps the process alive after SIGTERM.
+    uvicorn.run(
+        create_app(),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=2,
+    )
+
+
+if __name__ == "__main__":
+    main()
