@@ -1,0 +1,171 @@
+"""A chat connection to the engine's WebSocket, as the contract (docs/contract.md) defines it.
+
+Every frame is kept in the scenario's transcript. Waits are bounded and their failures say
+which frames arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass, field
+
+import websockets
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from support.eventually import Deadline, WaitTimeout
+from support.transcript import Frame, Transcript
+
+
+class ConnectionRefused(AssertionError):
+    """The engine refused or closed the connection; the message says how."""
+
+
+@dataclass
+class Reply:
+    """Everything the engine said about one message, from ack to done or error."""
+    client_message_id: str
+    ack: dict | None = None
+    notices: list[dict] = field(default_factory=list)
+    chunks: list[dict] = field(default_factory=list)  # of the latest attempt only
+    done: dict | None = None
+    error: dict | None = None
+
+    @property
+    def job_id(self) -> str | None:
+        return self.ack["job_id"] if self.ack else None
+
+    @property
+    def content(self) -> str:
+        assert self.done is not None, f"the reply is not finished: {self.describe()}"
+        return self.done["content"]
+
+    @property
+    def finished(self) -> bool:
+        return self.done is not None or self.error is not None
+
+    def describe(self) -> str:
+        return (f"ack={self.ack}, notices={self.notices}, {len(self.chunks)} chunks, "
+                f"done={self.done}, error={self.error}")
+
+    def take(self, frame: dict):
+        kind = frame.get("type")
+        if kind == "ack":
+            self.ack = frame
+        elif kind == "notice":
+            self.notices.append(frame)
+        elif kind == "error":
+            self.error = frame
+        elif kind == "done":
+            self.done = frame
+        elif kind == "chunk":
+            # A restarted reply begins again with a higher attempt: drop the old pieces.
+            if self.chunks and frame.get("attempt", 1) > self.chunks[-1].get("attempt", 1):
+                self.chunks = []
+            self.chunks.append(frame)
+
+    def belongs_here(self, frame: dict) -> bool:
+        if frame.get("client_message_id") == self.client_message_id:
+            return True
+        return self.job_id is not None and frame.get("job_id") == self.job_id
+
+
+class ChatConnection:
+    """One open WebSocket to one conversation."""
+
+    def __init__(self, label: str, transcript: Transcript):
+        self.label = label
+        self.transcript = transcript
+        self.frames: list[Frame] = []
+        self.close_code: int | None = None
+        self._socket = None
+        self._reader: asyncio.Task | None = None
+        self._arrived = asyncio.Condition()
+
+    async def open(self, url: str, within_s: float = 10):
+        try:
+            self._socket = await asyncio.wait_for(
+                websockets.connect(url, max_size=2**22, open_timeout=within_s), within_s)
+        except InvalidStatus as refused:
+            raise ConnectionRefused(f"{self.label}: the engine refused the WebSocket with HTTP "
+                                    f"{refused.response.status_code}") from None
+        except (OSError, asyncio.TimeoutError) as error:
+            raise ConnectionRefused(f"{self.label}: cannot reach the engine at "
+                                    f"{url.split('?')[0]} ({error!r})") from None
+        self.transcript.record(self.label, "opened", url.split("?")[0])
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+        return self
+
+    async def _read(self):
+        try:
+            async for text in self._socket:
+                frame = self.transcript.record(self.label, "received", text)
+                async with self._arrived:
+                    self.frames.append(frame)
+                    self._arrived.notify_all()
+        except ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self._socket.close_code
+            self.transcript.record(self.label, "closed", f"code {self.close_code}")
+            async with self._arrived:
+                self._arrived.notify_all()
+
+    async def send_text(self, text: str):
+        self.transcript.record(self.label, "sent", text)
+        await self._socket.send(text)
+
+    async def send_message(self, content: str, client_message_id: str | None = None) -> str:
+        client_message_id = client_message_id or str(uuid.uuid4())
+        await self.send_text(json.dumps({"type": "message", "content": content,
+                                         "client_message_id": client_message_id}))
+        return client_message_id
+
+    async def follow(self, reply: Reply, deadline: Deadline) -> Reply:
+        """Read this connection's frames into the reply until it is done or failed."""
+        seen = 0
+
+        def finished_or_closed() -> bool:
+            return reply.finished or self.close_code is not None
+
+        async def catch_up():
+            nonlocal seen
+            async with self._arrived:
+                while True:
+                    for frame in self.frames[seen:]:
+                        data = frame.data or {}
+                        if reply.belongs_here(data):
+                            reply.take(data)
+                    seen = len(self.frames)
+                    if finished_or_closed():
+                        return
+                    await self._arrived.wait()
+        try:
+            await deadline.wait_for(catch_up(), f"{self.label}: the reply")
+        except WaitTimeout:
+            raise WaitTimeout(f"{self.label}: reply to {reply.client_message_id} not finished "
+                              f"after {deadline.within_s} s; so far {reply.describe()}") from None
+        if not reply.finished:
+            raise AssertionError(f"{self.label}: the connection closed with code "
+                                 f"{self.close_code} before the reply finished; "
+                                 f"so far {reply.describe()}")
+        return reply
+
+    async def ask(self, content: str, within_s: float = 30) -> Reply:
+        """Send a message and wait for the whole reply (or its error)."""
+        reply = Reply(await self.send_message(content))
+        return await self.follow(reply, Deadline(within_s))
+
+    async def wait_closed(self, within_s: float = 10) -> int | None:
+        try:
+            await asyncio.wait_for(asyncio.shield(self._reader), within_s)
+        except asyncio.TimeoutError:
+            raise WaitTimeout(f"{self.label}: still open after {within_s} s") from None
+        return self.close_code
+
+    async def close(self):
+        if self._socket is not None:
+            await self._socket.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)

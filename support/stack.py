@@ -1,0 +1,232 @@
+"""The embedded stack: real PostgreSQL, Redis, the scriptable model and the engine, started
+on free loopback ports in a scratch directory, with their logs kept under reports/stack/.
+
+    stack = EmbeddedStack(config)
+    endpoints = stack.start()   # bounded waits; StackError with one sentence on failure
+    ...
+    stack.stop()                # also registered with atexit, so Ctrl-C stops it too
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import redis
+
+from support.config import REPO_ROOT, SuiteConfig
+from support.eventually import WaitTimeout, eventually, truthy
+from support.processes import (Service, StackError, claim_port, free_port, postgres_bindir,
+                               require_binary, run_as)
+
+SUPABASE_DIR = REPO_ROOT / "supabase"
+WORKERS = 2
+BOOT_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """How the suite reaches a running engine and the servers behind it."""
+    engine_url: str  # ws://host:port
+    redis_url: str
+    database_url: str
+    jwt_secret: str
+    model_url: str | None  # http://host:port of the scriptable model, None if not ours
+
+
+def schema_files() -> list[Path]:
+    """The shim first, then the migrations in order, then the seed, as Supabase applies them."""
+    return ([SUPABASE_DIR / "shim" / "supabase_auth_shim.sql"]
+            + sorted((SUPABASE_DIR / "migrations").glob("*.sql"))
+            + [SUPABASE_DIR / "seed.sql"])
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class EmbeddedStack:
+    def __init__(self, config: SuiteConfig):
+        self.config = config
+        self.logs_dir = config.reports_dir / "stack"
+        self.services: dict[str, Service] = {}
+        self.scratch: Path | None = None
+        self.boot_seconds: float | None = None
+        self.endpoints: Endpoints | None = None
+
+    # -- starting -------------------------------------------------------------------------
+
+    def start(self) -> Endpoints:
+        started = time.monotonic()
+        atexit.register(self.stop)
+        redis_server = require_binary(
+            "redis-server", "run `make setup` (or apt-get install redis-server) and try again")
+        bindir = postgres_bindir()
+        pg_user = run_as("postgres")
+        if self.logs_dir.exists():
+            shutil.rmtree(self.logs_dir)
+        self.logs_dir.mkdir(parents=True)
+        self.scratch = Path(tempfile.mkdtemp(prefix="grizz-stack-"))
+
+        engine_port = claim_port(self.config.engine_port, "the engine", "GRIZZ_ENGINE_PORT")
+        ports = {name: free_port() for name in ("postgres", "redis", "model")}
+        self._start_redis(redis_server, ports["redis"])
+        self._start_model(ports["model"])
+        self._start_postgres(bindir, ports["postgres"], pg_user)
+
+        endpoints = Endpoints(
+            engine_url=f"ws://127.0.0.1:{engine_port}",
+            redis_url=f"redis://127.0.0.1:{ports['redis']}/0",
+            database_url=f"postgresql://postgres@127.0.0.1:{ports['postgres']}/postgres",
+            jwt_secret=secrets.token_urlsafe(32),
+            model_url=f"http://127.0.0.1:{ports['model']}")
+        self._wait("redis", "Redis", lambda: self._redis_ping(endpoints.redis_url))
+        self._wait("model", "the scriptable model",
+                   lambda: _http_ok(f"{endpoints.model_url}/health"))
+        self._wait("postgres", "PostgreSQL", lambda: self._pg_ready(endpoints.database_url))
+        self._apply_schema(endpoints.database_url)
+        self._start_engine(endpoints, engine_port)
+        self._wait("engine", "the engine",
+                   lambda: _http_ok(f"http://127.0.0.1:{engine_port}/health"))
+        self._wait("engine", f"{WORKERS} engine workers",
+                   lambda: self._consumers(endpoints.redis_url) >= WORKERS)
+        self.endpoints = endpoints
+        self.boot_seconds = time.monotonic() - started
+        return endpoints
+
+    def _start_redis(self, binary: str, port: int):
+        data = self.scratch / "redis"
+        data.mkdir()
+        self._service("redis", [
+            binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data),
+            "--appendonly", "yes", "--save", "", "--daemonize", "no"])
+
+    def _start_model(self, port: int):
+        self._service("model", [sys.executable, "-m", "support.fake_llm",
+                                "--host", "127.0.0.1", "--port", str(port)], cwd=REPO_ROOT)
+
+    def _start_postgres(self, bindir: Path, port: int, user: str | None):
+        data = self.scratch / "postgres"
+        data.mkdir()
+        if user:
+            shutil.chown(self.scratch, user)
+            shutil.chown(data, user)
+        initdb = subprocess.run(
+            [str(bindir / "initdb"), "-D", str(data / "data"), "-U", "postgres",
+             "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
+            user=user, capture_output=True, text=True)
+        if initdb.returncode != 0:
+            (self.logs_dir / "initdb.log").write_text(initdb.stdout + initdb.stderr)
+            raise StackError(f"initdb failed ({initdb.stderr.strip().splitlines()[-1:]}): "
+                             f"see {self.logs_dir / 'initdb.log'}")
+        self._service("postgres", [
+            str(bindir / "postgres"), "-D", str(data / "data"), "-p", str(port),
+            "-k", str(data), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+            "-c", "max_connections=300"], user=user, stop_signal=signal.SIGINT)
+
+    def _start_engine(self, endpoints: Endpoints, port: int):
+        env = {**os.environ,
+               "DATABASE_URL": endpoints.database_url, "REDIS_URL": endpoints.redis_url,
+               "LLM_BASE_URL": f"{endpoints.model_url}/v1", "LLM_API_KEY": "not-a-real-key",
+               "LLM_MODEL": "grizz-scripted", "SUPABASE_JWT_SECRET": endpoints.jwt_secret,
+               "HOST": "127.0.0.1", "PORT": str(port),
+               # Short enough that recovery scenarios finish quickly, long enough that a
+               # busy worker's heartbeat keeps its job.
+               "CLAIM_TIMEOUT_MS": "2000", "PYTHONUNBUFFERED": "1"}
+        engine_dir = self.config.engine_dir.resolve()
+        self._service("engine", [sys.executable, "launcher.py", "--workers", str(WORKERS)],
+                      cwd=engine_dir, env=env)
+
+    def _service(self, name: str, argv: list[str], **options) -> Service:
+        service = Service(name, argv, self.logs_dir / f"{name}.log", **options).start()
+        self.services[name] = service
+        return service
+
+    # -- readiness ------------------------------------------------------------------------
+
+    def _wait(self, name: str, what: str, ready):
+        """Wait for a service to be ready; fail at once if its process has exited."""
+        service = self.services[name]
+
+        def probe():
+            if not service.running():
+                raise StackError(f"{what} exited while starting: see {service.log_path} "
+                                 f"(last line: {service.log_tail(1)!r})")
+            return ready()
+        try:
+            eventually(probe, truthy(f"{what} ready"), within_s=BOOT_TIMEOUT_S,
+                       what=f"{what} readiness", interval_s=0.05)
+        except WaitTimeout:
+            raise StackError(f"{what} did not become ready within {BOOT_TIMEOUT_S} s: "
+                             f"see {service.log_path}") from None
+
+    @staticmethod
+    def _redis_ping(url: str) -> bool:
+        try:
+            with redis.Redis.from_url(url, socket_timeout=1) as client:
+                return client.ping()
+        except redis.RedisError:
+            return False
+
+    @staticmethod
+    def _consumers(url: str) -> int:
+        try:
+            with redis.Redis.from_url(url, socket_timeout=1) as client:
+                return len(client.xinfo_consumers("llm_jobs", "llm_workers"))
+        except redis.RedisError:
+            return 0
+
+    @staticmethod
+    def _pg_ready(url: str) -> bool:
+        async def connect():
+            connection = await asyncpg.connect(url, timeout=1)
+            await connection.close()
+        try:
+            asyncio.run(connect())
+            return True
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            return False
+
+    @staticmethod
+    def _apply_schema(url: str):
+        async def apply():
+            connection = await asyncpg.connect(url)
+            try:
+                for path in schema_files():
+                    try:
+                        await connection.execute(path.read_text())
+                    except asyncpg.PostgresError as error:
+                        raise StackError(f"{path.relative_to(REPO_ROOT)} does not apply: "
+                                         f"{error}") from None
+            finally:
+                await connection.close()
+        asyncio.run(apply())
+
+    # -- stopping -------------------------------------------------------------------------
+
+    def stop(self):
+        """Stop everything, engine first so it does not log the others going away."""
+        for name in ("engine", "model", "redis", "postgres"):
+            service = self.services.pop(name, None)
+            if service is not None:
+                service.stop()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None

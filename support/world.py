@@ -1,0 +1,203 @@
+"""The suite's world: the engine it talks to (run-wide) and the people of one scenario.
+
+    suite = Suite.attach(config)              # before_all
+    cast = Cast(suite)                        # before_scenario: nobody exists yet
+    ada = cast.person("Ada")                  # a new user with a uuid of her own
+    ada.start_conversation(); ada.ask("Hello")
+    cast.leave()                              # after_scenario: every connection closed
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+
+from support.chat_client import ChatConnection, Reply
+from support.config import SuiteConfig
+from support.db_probe import DatabaseProbe
+from support.loop import BackgroundLoop
+from support.model_control import ModelControl
+from support.queue_probe import QueueProbe
+from support.stack import EmbeddedStack, Endpoints
+from support.tokens import user_token
+from support.transcript import Transcript
+
+REPLY_WITHIN_S = 30  # default bound for a whole reply
+CONNECT_WITHIN_S = 10
+
+
+@dataclass
+class Suite:
+    config: SuiteConfig
+    endpoints: Endpoints
+    loop: BackgroundLoop
+    queue: QueueProbe
+    db: DatabaseProbe
+    model: ModelControl | None
+    stack: EmbeddedStack | None = None
+
+    @classmethod
+    def attach(cls, config: SuiteConfig) -> "Suite":
+        """Start the embedded stack, or attach to the external engine; connect the probes."""
+        stack = None
+        if config.external:
+            endpoints = Endpoints(config.engine_url, config.redis_url, config.database_url,
+                                  config.jwt_secret, config.model_url)
+        else:
+            stack = EmbeddedStack(config)
+            endpoints = stack.start()
+        loop = BackgroundLoop()
+        try:
+            queue = loop.run(_make_queue_probe(endpoints.redis_url), 10, "connecting to Redis")
+            db = loop.run(DatabaseProbe.connect(endpoints.database_url), 10,
+                          "connecting to PostgreSQL")
+        except Exception:
+            loop.close()
+            if stack:
+                stack.stop()
+            raise
+        model = ModelControl(endpoints.model_url) if endpoints.model_url else None
+        return cls(config, endpoints, loop, queue, db, model, stack)
+
+    def run(self, coroutine, within_s: float, what: str):
+        return self.loop.run(coroutine, within_s, what)
+
+    def detach(self):
+        for probe in (self.queue, self.db):
+            try:
+                self.run(probe.close(), 5, "closing a probe")
+            except Exception:  # the stack may already be gone; stopping matters more
+                pass
+        self.loop.close()
+        if self.stack:
+            self.stack.stop()
+
+
+async def _make_queue_probe(url: str) -> QueueProbe:
+    probe = QueueProbe(url)
+    await probe.redis.ping()
+    return probe
+
+
+@dataclass(eq=False)
+class Person:
+    """A user of the engine with a fresh identity, and her connection to one conversation."""
+    name: str
+    cast: "Cast"
+    user_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    conversations: list[str] = field(default_factory=list)
+    connection: ChatConnection | None = None
+    replies: list[Reply] = field(default_factory=list)
+    exchanges: dict[str, list[tuple[str, Reply]]] = field(default_factory=dict)
+    connections_opened: int = 0
+
+    @property
+    def suite(self) -> Suite:
+        return self.cast.suite
+
+    @property
+    def conversation_id(self) -> str:
+        assert self.conversations, f"{self.name} has not started a conversation"
+        return self.conversations[-1]
+
+    @property
+    def last_reply(self) -> Reply:
+        assert self.replies, f"{self.name} has not had a reply yet"
+        return self.replies[-1]
+
+    def token(self) -> str:
+        return user_token(self.user_id, self.suite.endpoints.jwt_secret)
+
+    def start_conversation(self):
+        self.conversations.append(str(uuid.uuid4()))
+        self.connect()
+
+    def connect(self):
+        """Open a new connection to the current conversation, closing any earlier one."""
+        self.disconnect()
+        self.connection = self.cast.open_connection(self, self.conversation_id)
+
+    def disconnect(self):
+        if self.connection is not None:
+            self.suite.run(self.connection.close(), CONNECT_WITHIN_S, f"{self.name} hanging up")
+            self.connection = None
+
+    def ask(self, text: str, within_s: float = REPLY_WITHIN_S) -> Reply:
+        assert self.connection is not None, f"{self.name} is not connected"
+        reply = self.suite.run(self.connection.ask(text, within_s), within_s + 5,
+                               f"{self.name} asking {text!r}")
+        self.remember(text, reply)
+        return reply
+
+    def remember(self, text: str, reply: Reply):
+        self.replies.append(reply)
+        self.exchanges.setdefault(self.conversation_id, []).append((text, reply))
+        if reply.job_id:
+            self.cast.job_ids.add(reply.job_id)
+
+    def exchanges_here(self) -> list[tuple[str, Reply]]:
+        """What she said in the current conversation, with the reply to each."""
+        return self.exchanges.get(self.conversation_id, [])
+
+    def history(self) -> list[dict]:
+        return self.suite.run(self.suite.db.messages(self.conversation_id), 10,
+                              f"reading {self.name}'s history")
+
+
+class Cast:
+    """The people of one scenario, the frames they exchanged, and the jobs they caused."""
+
+    def __init__(self, suite: Suite):
+        self.suite = suite
+        self.people: dict[str, Person] = {}
+        self.named_last: Person | None = None
+        self.transcript = Transcript()
+        self.connections: list[ChatConnection] = []
+        self.job_ids: set[str] = set()
+        self.model_seq_at_start = suite.model.last_seq() if suite.model else 0
+
+    def person(self, name: str) -> Person:
+        """The person of that name, made on first mention; she is then the one named last."""
+        if name not in self.people:
+            self.people[name] = Person(name, self)
+        self.named_last = self.people[name]
+        return self.named_last
+
+    @property
+    def she(self) -> Person:
+        """Whom 'she' and 'her' refer to in a step: the person named last."""
+        assert self.named_last is not None, "no one has been named yet in this scenario"
+        return self.named_last
+
+    def ask_together(self, questions: dict[Person, str], within_s: float = REPLY_WITHIN_S):
+        """Everyone sends at the same moment; wait for every reply."""
+        async def all_at_once():
+            return await asyncio.gather(*(person.connection.ask(text, within_s)
+                                          for person, text in questions.items()))
+        replies = self.suite.run(all_at_once(), within_s + 5, "replies to simultaneous messages")
+        for (person, text), reply in zip(questions.items(), replies):
+            person.remember(text, reply)
+
+    def open_connection(self, person: Person, conversation_id: str) -> ChatConnection:
+        person.connections_opened += 1
+        label = f"{person.name}#{person.connections_opened}"
+        connection = ChatConnection(label, self.transcript)
+        url = (f"{self.suite.endpoints.engine_url}/ws/chat/{conversation_id}"
+               f"?token={person.token()}")
+
+        async def open_it():
+            return await connection.open(url, CONNECT_WITHIN_S)
+        self.suite.run(open_it(), CONNECT_WITHIN_S + 5, f"{label} connecting")
+        self.connections.append(connection)
+        return connection
+
+    def model_requests(self) -> list[dict]:
+        """What the scriptable model was sent since this scenario started."""
+        assert self.suite.model is not None, "this scenario needs the scriptable model"
+        return self.suite.model.requests(since=self.model_seq_at_start)
+
+    def leave(self):
+        for connection in self.connections:
+            self.suite.run(connection.close(), CONNECT_WITHIN_S, f"closing {connection.label}")
+        self.connections.clear()
