@@ -1,0 +1,162 @@
+"""The chat WebSocket: one connection, one conversation (contract, sections 1 to 3)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from fastapi import WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
+
+from app.api.frames import (
+    BadFrame,
+    ChatMessage,
+    ack_frame,
+    busy_notice,
+    error_frame,
+    overloaded_frame,
+    parse_client_frame,
+)
+from app.api.relay import relay_results, relay_retry
+from app.core.security import InvalidToken, user_id_from_token
+from app.services.conversation_service import claim_conversation
+from app.services.queue_service import queue_chat_message
+
+log = logging.getLogger("grizz.api")
+
+CLOSE_BAD_CONVERSATION_ID = 4400
+CLOSE_BAD_TOKEN = 4401
+CLOSE_NOT_OWNER = 4403
+
+
+async def chat_endpoint(websocket: WebSocket, conversation_id: str, token: str | None = None) -> None:
+    # Accept first, then close: the client gets a WebSocket close code, not an HTTP 403.
+    await websocket.accept()
+    try:
+        conversation = uuid.UUID(conversation_id)
+    except ValueError:
+        await websocket.close(CLOSE_BAD_CONVERSATION_ID)
+        return
+    state = websocket.app.state
+    try:
+        user_id = user_id_from_token(token, state.settings.supabase_jwt_secret)
+    except InvalidToken as reason:
+        log.info("refused conversation_id=%s: invalid token (%s)", conversation, reason)
+        await websocket.close(CLOSE_BAD_TOKEN)
+        return
+    if not await claim_conversation(state.db, conversation, user_id):
+        log.info("refused conversation_id=%s user_id=%s: not the owner", conversation, user_id)
+        await websocket.close(CLOSE_NOT_OWNER)
+        return
+    await ChatSession(websocket, conversation, user_id).run()
+
+
+class ChatSession:
+    def __init__(self, websocket: WebSocket, conversation_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        self.websocket = websocket
+        self.conversation_id = conversation_id
+        self.user_id = user_id
+        self.state = websocket.app.state
+        self.relays: set[asyncio.Task] = set()
+        # Relay tasks and the receive loop all write to one socket; frames must not interleave.
+        self.send_lock = asyncio.Lock()
+
+    async def send(self, frame: dict) -> None:
+        async with self.send_lock:
+            try:
+                await self.websocket.send_json(frame)
+            except WebSocketDisconnected:
+                raise WebSocketDisconnect(1006) from None
+
+    async def run(self) -> None:
+        try:
+            while True:
+                event = await self.websocket.receive()
+                if event["type"] == "websocket.disconnect":
+                    break
+                await self.on_frame(event.get("text"))
+        except WebSocketDisconnect:
+            pass
+        finally:
+            # The jobs go on and their replies are stored; only the forwarding stops.
+            for task in self.relays:
+                task.cancel()
+            if self.relays:
+                await asyncio.gather(*self.relays, return_exceptions=True)
+
+    async def on_frame(self, text: str | None) -> None:
+        try:
+            message = parse_client_frame(text)
+        except BadFrame as bad:
+            await self.send(
+                error_frame("bad_request", bad.reason, client_message_id=bad.client_message_id)
+            )
+            return
+        try:
+            await self.on_message(message)
+        except WebSocketDisconnect:
+            raise
+        except Exception:
+            log.exception(
+                "message failed conversation_id=%s client_message_id=%s",
+                self.conversation_id, message.client_message_id,
+            )
+            await self.send(
+                error_frame(
+                    "internal", "Something went wrong; send the message again.",
+                    client_message_id=message.client_message_id,
+                )
+            )
+
+    async def on_message(self, message: ChatMessage) -> None:
+        queued = await queue_chat_message(
+            self.state.db,
+            self.state.admitter,
+            conversation_id=self.conversation_id,
+            user_id=self.user_id,
+            content=message.content,
+            client_message_id=message.client_message_id,
+        )
+        if queued.overloaded:
+            log.warning(
+                "overloaded conversation_id=%s depth=%s", self.conversation_id, queued.depth_before
+            )
+            await self.send(overloaded_frame(message.client_message_id))
+            return
+        await self.send(ack_frame(queued.message_id, queued.job_id, message.client_message_id))
+        if queued.duplicate:
+            relay = relay_retry(
+                self.state.redis, self.state.db, queued.job_id, message.client_message_id, self.send
+            )
+        else:
+            log.info(
+                "queued job_id=%s conversation_id=%s depth_before=%s",
+                queued.job_id, self.conversation_id, queued.depth_before,
+            )
+            if queued.depth_before >= self.state.settings.queue_soft_limit:
+                await self.send(busy_notice(queued.job_id, message.client_message_id))
+            relay = relay_results(
+                self.state.redis, queued.job_id, message.client_message_id, self.send
+            )
+        task = asyncio.create_task(self.guarded(relay, queued.job_id, message.client_message_id))
+        self.relays.add(task)
+        task.add_done_callback(self.relays.discard)
+
+    async def guarded(self, relay, job_id: uuid.UUID, client_message_id: str) -> None:
+        """A failing relay reports `internal` for its message instead of dying silently."""
+        try:
+            await relay
+        except WebSocketDisconnect:
+            return
+        except Exception:
+            log.exception("relay failed job_id=%s conversation_id=%s", job_id, self.conversation_id)
+            try:
+                await self.send(
+                    error_frame(
+                        "internal", "The reply could not be delivered; send the message again.",
+                        job_id=str(job_id), client_message_id=client_message_id,
+                    )
+                )
+            except WebSocketDisconnect:
+                pass

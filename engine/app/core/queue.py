@@ -1,0 +1,93 @@
+"""The job queue in Redis: names, depth, back-pressure and atomic admission.
+
+Workers XACK then XDEL every job they finish, so the stream holds exactly the jobs nobody
+has acknowledged and the queue depth is simply XLEN llm_jobs (contract, section 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import redis.asyncio as redis
+from redis.exceptions import ResponseError
+
+JOBS_STREAM = "llm_jobs"
+WORKER_GROUP = "llm_workers"
+DEAD_LETTERS = "llm_jobs:dead"
+
+
+def results_stream(job_id: str) -> str:
+    return f"llm_results:{job_id}"
+
+
+# Checking the depth and adding the job in one script is what makes admission atomic:
+# however many API processes race, the depth never passes the hard limit.
+# KEYS[1] job stream; ARGV[1] hard limit; ARGV[2] group; ARGV[3..] field, value, ...
+ADMIT_JOB_LUA = """
+local depth = redis.call('XLEN', KEYS[1])
+if depth >= tonumber(ARGV[1]) then
+  return {0, depth}
+end
+if depth == 0 then
+  -- An empty stream may be a new or flushed Redis: make sure the group exists, at id 0 so
+  -- the job added next is delivered. pcall swallows BUSYGROUP when it already exists.
+  redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[2], '0', 'MKSTREAM')
+end
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+return {1, depth, id}
+"""
+
+
+@dataclass(frozen=True)
+class Admission:
+    admitted: bool
+    depth_before: int
+    entry_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Backpressure:
+    depth: int
+    busy: bool  # at or above the soft limit: accept, with a queue_busy notice
+    full: bool  # at or above the hard limit: refuse with overloaded
+
+
+def backpressure_at(depth: int, soft_limit: int, hard_limit: int) -> Backpressure:
+    return Backpressure(depth=depth, busy=depth >= soft_limit, full=depth >= hard_limit)
+
+
+async def get_pending_job_count(r: redis.Redis) -> int:
+    """Queue depth: undelivered plus pending jobs, which is XLEN (see module docstring)."""
+    return int(await r.xlen(JOBS_STREAM))
+
+
+async def check_backpressure(r: redis.Redis, soft_limit: int, hard_limit: int) -> Backpressure:
+    """The current pressure, for reporting; admission decides atomically on its own."""
+    return backpressure_at(await get_pending_job_count(r), soft_limit, hard_limit)
+
+
+async def ensure_worker_group(r: redis.Redis) -> None:
+    """Create the consumer group (and stream) if missing; id 0 so no queued job is skipped."""
+    try:
+        await r.xgroup_create(JOBS_STREAM, WORKER_GROUP, id="0", mkstream=True)
+    except ResponseError as error:
+        if "BUSYGROUP" not in str(error):
+            raise
+
+
+class JobAdmitter:
+    """Runs the admission script; one per Redis client (redis-py caches the script's SHA)."""
+
+    def __init__(self, r: redis.Redis, hard_limit: int) -> None:
+        self._script = r.register_script(ADMIT_JOB_LUA)
+        self._hard_limit = hard_limit
+
+    async def admit(self, job: Mapping[str, str]) -> Admission:
+        args: list[str] = [str(self._hard_limit), WORKER_GROUP]
+        for field, value in job.items():
+            args += [field, str(value)]
+        reply = await self._script(keys=[JOBS_STREAM], args=args)
+        if int(reply[0]) == 1:
+            return Admission(admitted=True, depth_before=int(reply[1]), entry_id=str(reply[2]))
+        return Admission(admitted=False, depth_before=int(reply[1]))

@@ -1,0 +1,1 @@
+"""The language model, reached through any OpenAI-compatible chat completions API."""

@@ -1,0 +1,1 @@
+"""Worker processes: consume jobs from llm_jobs, stream replies, store them."""

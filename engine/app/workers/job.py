@@ -1,0 +1,142 @@
+"""Handling one delivered job, from the delivery count to the acknowledgement."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+import redis.asyncio as redis
+from openai import OpenAIError
+
+from app.core.config import Settings
+from app.core.queue import DEAD_LETTERS, JOBS_STREAM, WORKER_GROUP, results_stream
+from app.llm.client import ChatModel
+from app.services.replies import stored_reply
+from app.workers.results import ResultPublisher
+from app.workers.store import load_history, store_reply
+
+log = logging.getLogger("grizz.worker")
+
+
+@dataclass
+class WorkerContext:
+    """What every job of one worker process shares."""
+
+    name: str  # the consumer name, worker-{index}-{pid}
+    settings: Settings
+    redis: redis.Redis
+    db: asyncpg.Pool
+    model: ChatModel
+
+
+async def acknowledge(r: redis.Redis, entry_id: str) -> None:
+    """XACK then XDEL, together: the stream keeps only unacknowledged jobs (depth = XLEN)."""
+    async with r.pipeline(transaction=True) as pipe:
+        pipe.xack(JOBS_STREAM, WORKER_GROUP, entry_id)
+        pipe.xdel(JOBS_STREAM, entry_id)
+        await pipe.execute()
+
+
+async def delivery_count(ctx: WorkerContext, entry_id: str) -> int | None:
+    """How many times the group has delivered this entry; None if it is no longer pending."""
+    pending = await ctx.redis.xpending_range(
+        JOBS_STREAM, WORKER_GROUP, min=entry_id, max=entry_id, count=1
+    )
+    return int(pending[0]["times_delivered"]) if pending else None
+
+
+async def keep_claimed(ctx: WorkerContext, entry_id: str) -> None:
+    """Reset the entry's idle time regularly so no other worker claims a job being written.
+
+    XCLAIM with min-idle 0 and JUSTID resets the idle time without counting a delivery.
+    """
+    interval = ctx.settings.claim_timeout_ms / 3000
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await ctx.redis.xclaim(JOBS_STREAM, WORKER_GROUP, ctx.name, 0, [entry_id], justid=True)
+        except redis.RedisError as error:
+            log.warning("heartbeat failed entry=%s: %s", entry_id, error)
+
+
+async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: str) -> None:
+    """Move the job to llm_jobs:dead, tell its client, acknowledge it: all in one MULTI."""
+    job_id = fields.get("job_id")
+    async with ctx.redis.pipeline(transaction=True) as pipe:
+        pipe.xadd(
+            DEAD_LETTERS,
+            {**fields, "entry_id": entry_id, "reason": reason, "dead_at": str(int(time.time()))},
+        )
+        if job_id:
+            key = results_stream(job_id)
+            pipe.xadd(key, {
+                "type": "error", "job_id": job_id, "code": "llm_failed",
+                "message": "The model could not answer this message; send it again.",
+            })
+            pipe.expire(key, ctx.settings.result_ttl_s)
+        pipe.xack(JOBS_STREAM, WORKER_GROUP, entry_id)
+        pipe.xdel(JOBS_STREAM, entry_id)
+        await pipe.execute()
+
+
+async def handle_job(ctx: WorkerContext, entry_id: str, fields: dict) -> None:
+    """Process one job. Any failure leaves it pending, to be re-delivered or dead-lettered."""
+    tag = f"{ctx.name} entry={entry_id} job_id={fields.get('job_id')} conversation_id={fields.get('conversation_id')}"
+    heartbeat = asyncio.create_task(keep_claimed(ctx, entry_id))
+    try:
+        await _process(ctx, entry_id, fields, tag)
+    except OpenAIError as error:
+        log.warning("%s model failed (%s: %s); left pending for re-delivery", tag, type(error).__name__, error)
+    except Exception:
+        log.exception("%s failed; left pending for re-delivery", tag)
+    finally:
+        heartbeat.cancel()
+
+
+async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str) -> None:
+    attempt = await delivery_count(ctx, entry_id)
+    if attempt is None:
+        log.info("%s no longer pending (acknowledged elsewhere); skipped", tag)
+        return
+    if attempt > ctx.settings.max_deliveries:
+        reason = f"delivered {attempt} times, more than MAX_DELIVERIES={ctx.settings.max_deliveries}"
+        await dead_letter(ctx, entry_id, fields, reason)
+        log.error("%s dead-lettered: %s", tag, reason)
+        return
+    try:
+        job_id = uuid.UUID(fields["job_id"])
+        conversation_id = uuid.UUID(fields["conversation_id"])
+        message_id = uuid.UUID(fields["message_id"])
+    except (KeyError, ValueError):
+        await dead_letter(ctx, entry_id, fields, "malformed job: job_id, conversation_id, message_id must be UUIDs")
+        log.error("%s dead-lettered: malformed job", tag)
+        return
+
+    publisher = ResultPublisher(ctx.redis, str(job_id), attempt, ctx.settings.result_ttl_s)
+    existing = await stored_reply(ctx.db, job_id)
+    if existing is not None:
+        # An earlier attempt stored the reply and died before acknowledging: do not ask again.
+        await publisher.done(str(existing["id"]), existing["content"])
+        await acknowledge(ctx.redis, entry_id)
+        log.info("%s attempt=%s reply already stored; done re-published", tag, attempt)
+        return
+
+    history = await load_history(ctx.db, conversation_id, message_id)
+    if history is None:
+        await acknowledge(ctx.redis, entry_id)
+        log.error("%s user message %s never became visible; job dropped", tag, message_id)
+        return
+
+    log.info("%s attempt=%s started (%s messages of history)", tag, attempt, len(history))
+    parts: list[str] = []
+    async for delta in ctx.model.stream_reply(history):
+        parts.append(delta)
+        await publisher.chunk(delta)
+    stored = await store_reply(ctx.db, conversation_id, job_id, "".join(parts))
+    await publisher.done(str(stored["id"]), stored["content"])
+    await acknowledge(ctx.redis, entry_id)
+    log.info("%s attempt=%s done (%s chunks)", tag, attempt, len(parts))

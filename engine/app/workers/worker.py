@@ -1,0 +1,116 @@
+"""One worker process: a consumer of llm_workers handling up to WORKER_CONCURRENCY jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+
+import redis.asyncio as redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from app.core.config import Settings
+from app.core.db import create_db_pool
+from app.core.queue import JOBS_STREAM, WORKER_GROUP, ensure_worker_group
+from app.core.redis_client import close_redis_pool, get_redis
+from app.llm.client import ChatModel
+from app.workers.job import WorkerContext, handle_job
+
+log = logging.getLogger("grizz.worker")
+
+# Short enough that a stop request is noticed within about a second.
+READ_BLOCK_MS = 1000
+# After Redis errors, wait before trying again instead of spinning.
+REDIS_RETRY_S = 1.0
+
+
+def consumer_name(index: int) -> str:
+    return f"worker-{index}-{os.getpid()}"
+
+
+class Worker:
+    def __init__(self, settings: Settings, index: int) -> None:
+        self.settings = settings
+        self.name = consumer_name(index)
+        self.stopping = asyncio.Event()
+        self.in_hand: dict[str, asyncio.Task] = {}
+        self.claim_cursor = "0-0"
+
+    def stop(self) -> None:
+        if not self.stopping.is_set():
+            log.info("%s stopping: finishing %s job(s) in hand", self.name, len(self.in_hand))
+            self.stopping.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        r = get_redis(self.settings)
+        db = await create_db_pool(self.settings.database_url, self.settings.worker_concurrency + 1)
+        ctx = WorkerContext(self.name, self.settings, r, db, ChatModel(self.settings))
+        await ensure_worker_group(r)
+        log.info("%s ready (concurrency %s)", self.name, self.settings.worker_concurrency)
+        try:
+            await self.consume(ctx)
+            if self.in_hand:
+                await asyncio.gather(*self.in_hand.values(), return_exceptions=True)
+        finally:
+            await ctx.model.close()
+            await db.close()
+            await close_redis_pool()
+        log.info("%s stopped", self.name)
+
+    async def consume(self, ctx: WorkerContext) -> None:
+        while not self.stopping.is_set():
+            free = self.settings.worker_concurrency - len(self.in_hand)
+            if free <= 0:
+                await asyncio.wait(list(self.in_hand.values()), timeout=1, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            try:
+                entries = await self.claim_idle(ctx.redis, free)
+                if len(entries) < free:
+                    entries += await self.read_new(ctx.redis, free - len(entries))
+            except ResponseError as error:
+                if "NOGROUP" not in str(error):
+                    raise
+                # Redis was flushed or restarted empty: recreate the group and go on.
+                log.warning("%s consumer group missing; recreating it", self.name)
+                await ensure_worker_group(ctx.redis)
+                continue
+            except (RedisConnectionError, RedisTimeoutError) as error:
+                log.warning("%s redis unavailable (%s); retrying in %ss", self.name, error, REDIS_RETRY_S)
+                await asyncio.sleep(REDIS_RETRY_S)
+                continue
+            for entry_id, fields in entries:
+                self.start(ctx, entry_id, fields)
+
+    async def claim_idle(self, r: redis.Redis, count: int) -> list[tuple[str, dict]]:
+        """Take over jobs whose worker died: pending and idle longer than CLAIM_TIMEOUT_MS."""
+        cursor, claimed, _deleted = await r.xautoclaim(
+            JOBS_STREAM, WORKER_GROUP, self.name,
+            min_idle_time=self.settings.claim_timeout_ms, start_id=self.claim_cursor, count=count,
+        )
+        self.claim_cursor = cursor
+        for entry_id, fields in claimed:
+            log.info("%s reclaimed entry=%s job_id=%s conversation_id=%s",
+                     self.name, entry_id, fields.get("job_id"), fields.get("conversation_id"))
+        return [(entry_id, fields) for entry_id, fields in claimed if entry_id not in self.in_hand]
+
+    async def read_new(self, r: redis.Redis, count: int) -> list[tuple[str, dict]]:
+        reply = await r.xreadgroup(
+            WORKER_GROUP, self.name, {JOBS_STREAM: ">"}, count=count, block=READ_BLOCK_MS
+        )
+        return [entry for _stream, entries in reply for entry in entries]
+
+    def start(self, ctx: WorkerContext, entry_id: str, fields: dict) -> None:
+        task = asyncio.create_task(handle_job(ctx, entry_id, fields))
+        self.in_hand[entry_id] = task
+
+        def forget(done: asyncio.Task) -> None:
+            if self.in_hand.get(entry_id) is done:
+                del self.in_hand[entry_id]
+
+        task.add_done_callback(forget)
