@@ -9,13 +9,10 @@ on free loopback ports in a scratch directory, with their logs kept under report
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import os
 import secrets
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,15 +20,13 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import redis
 
 from support.config import REPO_ROOT, SuiteConfig
 from support.eventually import WaitTimeout, eventually, truthy
-from support.processes import (Service, StackError, claim_port, free_port, postgres_bindir,
-                               require_binary, run_as)
+from support.postgres import PostgresServer
+from support.processes import Service, StackError, claim_port, free_port, require_binary
 
-SUPABASE_DIR = REPO_ROOT / "supabase"
 WORKERS = 2
 BOOT_TIMEOUT_S = 30
 
@@ -44,13 +39,6 @@ class Endpoints:
     database_url: str
     jwt_secret: str
     model_url: str | None  # http://host:port of the scriptable model, None if not ours
-
-
-def schema_files() -> list[Path]:
-    """The shim first, then the migrations in order, then the seed, as Supabase applies them."""
-    return ([SUPABASE_DIR / "shim" / "supabase_auth_shim.sql"]
-            + sorted((SUPABASE_DIR / "migrations").glob("*.sql"))
-            + [SUPABASE_DIR / "seed.sql"])
 
 
 def _http_ok(url: str) -> bool:
@@ -73,12 +61,18 @@ class EmbeddedStack:
     # -- starting -------------------------------------------------------------------------
 
     def start(self) -> Endpoints:
-        started = time.monotonic()
+        """Start everything; on any failure stop what did start, then raise."""
         atexit.register(self.stop)
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> Endpoints:
+        started = time.monotonic()
         redis_server = require_binary(
             "redis-server", "run `make setup` (or apt-get install redis-server) and try again")
-        bindir = postgres_bindir()
-        pg_user = run_as("postgres")
         if self.logs_dir.exists():
             shutil.rmtree(self.logs_dir)
         self.logs_dir.mkdir(parents=True)
@@ -88,19 +82,20 @@ class EmbeddedStack:
         ports = {name: free_port() for name in ("postgres", "redis", "model")}
         self._start_redis(redis_server, ports["redis"])
         self._start_model(ports["model"])
-        self._start_postgres(bindir, ports["postgres"], pg_user)
+        postgres = PostgresServer(self.scratch, ports["postgres"], self.logs_dir)
+        self.services["postgres"] = postgres.start()
 
         endpoints = Endpoints(
             engine_url=f"ws://127.0.0.1:{engine_port}",
             redis_url=f"redis://127.0.0.1:{ports['redis']}/0",
-            database_url=f"postgresql://postgres@127.0.0.1:{ports['postgres']}/postgres",
+            database_url=postgres.url,
             jwt_secret=secrets.token_urlsafe(32),
             model_url=f"http://127.0.0.1:{ports['model']}")
         self._wait("redis", "Redis", lambda: self._redis_ping(endpoints.redis_url))
         self._wait("model", "the scriptable model",
                    lambda: _http_ok(f"{endpoints.model_url}/health"))
-        self._wait("postgres", "PostgreSQL", lambda: self._pg_ready(endpoints.database_url))
-        self._apply_schema(endpoints.database_url)
+        self._wait("postgres", "PostgreSQL", postgres.ready)
+        postgres.apply_schema()
         self._start_engine(endpoints, engine_port)
         self._wait("engine", "the engine",
                    lambda: _http_ok(f"http://127.0.0.1:{engine_port}/health"))
@@ -120,26 +115,6 @@ class EmbeddedStack:
     def _start_model(self, port: int):
         self._service("model", [sys.executable, "-m", "support.fake_llm",
                                 "--host", "127.0.0.1", "--port", str(port)], cwd=REPO_ROOT)
-
-    def _start_postgres(self, bindir: Path, port: int, user: str | None):
-        data = self.scratch / "postgres"
-        data.mkdir()
-        if user:
-            shutil.chown(self.scratch, user)
-            shutil.chown(data, user)
-        initdb = subprocess.run(
-            [str(bindir / "initdb"), "-D", str(data / "data"), "-U", "postgres",
-             "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
-            user=user, capture_output=True, text=True)
-        if initdb.returncode != 0:
-            (self.logs_dir / "initdb.log").write_text(initdb.stdout + initdb.stderr)
-            raise StackError(f"initdb failed ({initdb.stderr.strip().splitlines()[-1:]}): "
-                             f"see {self.logs_dir / 'initdb.log'}")
-        self._service("postgres", [
-            str(bindir / "postgres"), "-D", str(data / "data"), "-p", str(port),
-            "-k", str(data), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-            "-c", "max_connections=300"], user=user, stop_signal=signal.SIGINT)
 
     def _start_engine(self, endpoints: Endpoints, port: int):
         env = {**os.environ,
@@ -192,32 +167,6 @@ class EmbeddedStack:
                 return len(client.xinfo_consumers("llm_jobs", "llm_workers"))
         except redis.RedisError:
             return 0
-
-    @staticmethod
-    def _pg_ready(url: str) -> bool:
-        async def connect():
-            connection = await asyncpg.connect(url, timeout=1)
-            await connection.close()
-        try:
-            asyncio.run(connect())
-            return True
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
-            return False
-
-    @staticmethod
-    def _apply_schema(url: str):
-        async def apply():
-            connection = await asyncpg.connect(url)
-            try:
-                for path in schema_files():
-                    try:
-                        await connection.execute(path.read_text())
-                    except asyncpg.PostgresError as error:
-                        raise StackError(f"{path.relative_to(REPO_ROOT)} does not apply: "
-                                         f"{error}") from None
-            finally:
-                await connection.close()
-        asyncio.run(apply())
 
     # -- stopping -------------------------------------------------------------------------
 
