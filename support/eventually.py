@@ -66,8 +66,11 @@ async def eventually_async(probe: Callable[[], Awaitable[Any]], until: Condition
     """The same as eventually(), for a coroutine probe on the suite's event loop."""
     retrying = AsyncRetrying(stop=stop_after_delay(within_s), wait=wait_fixed(interval_s),
                              retry=retry_if_result(lambda value: not until(value)))
+
+    async def attempt():  # tenacity awaits only coroutine functions, not lambdas
+        return await probe()
     try:
-        return await retrying(probe)
+        return await retrying(attempt)
     except RetryError as gave_up:
         raise _failure(what, gave_up.last_attempt.result(), within_s, until) from None
 

@@ -28,6 +28,7 @@ from support.postgres import PostgresServer
 from support.processes import Service, StackError, claim_port, free_port, require_binary
 
 WORKERS = 2
+LIVE_WORKER_KEYS = "llm_workers:alive:*"  # see docs/contract.md, "Live workers"
 BOOT_TIMEOUT_S = 30
 
 
@@ -100,7 +101,7 @@ class EmbeddedStack:
         self._wait("engine", "the engine",
                    lambda: _http_ok(f"http://127.0.0.1:{engine_port}/health"))
         self._wait("engine", f"{WORKERS} engine workers",
-                   lambda: self._consumers(endpoints.redis_url) >= WORKERS)
+                   lambda: self._live_workers(endpoints.redis_url) >= WORKERS)
         self.endpoints = endpoints
         self.boot_seconds = time.monotonic() - started
         return endpoints
@@ -161,10 +162,10 @@ class EmbeddedStack:
             return False
 
     @staticmethod
-    def _consumers(url: str) -> int:
+    def _live_workers(url: str) -> int:
         try:
             with redis.Redis.from_url(url, socket_timeout=1) as client:
-                return len(client.xinfo_consumers("llm_jobs", "llm_workers"))
+                return len(list(client.scan_iter(match=LIVE_WORKER_KEYS, count=100)))
         except redis.RedisError:
             return 0
 

@@ -36,3 +36,11 @@ def test_the_async_form_waits_the_same_way():
         return [1]
     with pytest.raises(WaitTimeout, match=r"jobs: still \[1\] after 0.2 s \(wanted \[\]\)"):
         asyncio.run(eventually_async(always_one, equal_to([]), within_s=0.2, what="jobs"))
+
+
+def test_the_async_form_accepts_a_lambda_that_returns_a_coroutine():
+    """A probe written as a lambda around a coroutine call is awaited, not compared."""
+    async def depth(values=iter([3, 2, 0])):
+        return next(values)
+    assert asyncio.run(eventually_async(lambda: depth(), equal_to(0), within_s=5,
+                                        what="depth")) == 0
