@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import logging
-import os
+import resource
 import signal
 import subprocess
 import sys
@@ -32,6 +32,17 @@ POLL_S = 0.2
 FIRST_BACKOFF_S = 0.25
 MAX_BACKOFF_S = 10.0
 STABLE_AFTER_S = 10.0  # a child that ran this long was healthy: its next restart is quick
+
+
+def _raise_open_file_limit() -> None:
+    """Each open WebSocket, and each job it waits for, holds sockets: lift the soft limit to
+    the hard one. Children inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
 
 
 def _die_with_parent() -> None:
@@ -111,6 +122,7 @@ def main() -> int:
     # Check the configuration once here, so a bad value is one line, not a crash loop.
     settings = settings_or_exit()
     setup_logging(settings.log_level, "launcher")
+    _raise_open_file_limit()
 
     stopping = False
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from typing import Awaitable, Callable
 
 import asyncpg
 import redis.asyncio as redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.api.frames import result_frame
 from app.core.queue import results_stream
 from app.services.replies import stored_reply
 
+log = logging.getLogger("grizz.api")
+
 # Bounded blocks keep each read short-lived; cancellation is still immediate.
 BLOCK_MS = 10_000
+# A Redis restart should not cost the client its reply: retry reads this many times, 1 s apart.
+READ_RETRIES = 15
 
 Send = Callable[[dict], Awaitable[None]]
 
@@ -27,8 +35,18 @@ async def relay_results(
     """Send chunk frames, then the final done or error, from the start of the stream."""
     key = results_stream(str(job_id))
     last_id = "0"
+    failures = 0
     while True:
-        reply = await r.xread({key: last_id}, block=BLOCK_MS, count=100)
+        try:
+            reply = await r.xread({key: last_id}, block=BLOCK_MS, count=100)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            failures += 1
+            if failures > READ_RETRIES:
+                raise
+            log.warning("relay job_id=%s: redis read failed (%s); retrying", job_id, error)
+            await asyncio.sleep(1)
+            continue
+        failures = 0
         for _key, entries in reply:
             for entry_id, fields in entries:
                 last_id = entry_id

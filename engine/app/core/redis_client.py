@@ -6,20 +6,42 @@ import redis.asyncio as redis
 
 from app.core.config import Settings, load_settings
 
+# Longer than any BLOCK the engine uses (API relay 10 s, worker read 1 s): redis-py's
+# default read timeout (5 s) would otherwise abort blocking reads that are working.
+SOCKET_TIMEOUT_S = 30
+CONNECT_TIMEOUT_S = 5
+# Each relayed job holds a connection while its XREAD blocks, and at most about
+# QUEUE_HARD_LIMIT jobs are in flight; the headroom is for admissions and the rest.
+CONNECTION_HEADROOM = 1000
+# When every connection is busy a caller waits this long for one, then gets an error.
+POOL_WAIT_S = 60
+
 _pool: redis.ConnectionPool | None = None
 
 
-def get_redis_pool(settings: Settings | None = None) -> redis.ConnectionPool:
-    """One pool per process. No socket timeout: XREAD/XREADGROUP block on purpose.
+def make_pool(url: str, max_connections: int) -> redis.ConnectionPool:
+    """A pool that makes callers wait when it is exhausted (redis-py's default pool raises).
 
-    RESP2 is pinned so reply shapes do not depend on the client library's default.
+    RESP2 is pinned so reply shapes do not depend on the client library's default protocol.
     """
+    return redis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=POOL_WAIT_S,
+        decode_responses=True,
+        protocol=2,
+        socket_timeout=SOCKET_TIMEOUT_S,
+        socket_connect_timeout=CONNECT_TIMEOUT_S,
+        health_check_interval=30,
+    )
+
+
+def get_redis_pool(settings: Settings | None = None) -> redis.ConnectionPool:
+    """The one pool of this process, created on first use."""
     global _pool
     if _pool is None:
         settings = settings or load_settings()
-        _pool = redis.ConnectionPool.from_url(
-            settings.redis_url, decode_responses=True, health_check_interval=30, protocol=2
-        )
+        _pool = make_pool(settings.redis_url, settings.queue_hard_limit + CONNECTION_HEADROOM)
     return _pool
 
 

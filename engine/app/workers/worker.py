@@ -72,7 +72,8 @@ class Worker:
             try:
                 entries = await self.claim_idle(ctx.redis, free)
                 if len(entries) < free:
-                    entries += await self.read_new(ctx.redis, free - len(entries))
+                    # Block for new jobs only when there is nothing reclaimed to start now.
+                    entries += await self.read_new(ctx.redis, free - len(entries), block=not entries)
             except ResponseError as error:
                 if "NOGROUP" not in str(error):
                     raise
@@ -99,9 +100,10 @@ class Worker:
                      self.name, entry_id, fields.get("job_id"), fields.get("conversation_id"))
         return [(entry_id, fields) for entry_id, fields in claimed if entry_id not in self.in_hand]
 
-    async def read_new(self, r: redis.Redis, count: int) -> list[tuple[str, dict]]:
+    async def read_new(self, r: redis.Redis, count: int, block: bool) -> list[tuple[str, dict]]:
         reply = await r.xreadgroup(
-            WORKER_GROUP, self.name, {JOBS_STREAM: ">"}, count=count, block=READ_BLOCK_MS
+            WORKER_GROUP, self.name, {JOBS_STREAM: ">"}, count=count,
+            block=READ_BLOCK_MS if block else None,
         )
         return [entry for _stream, entries in reply for entry in entries]
 

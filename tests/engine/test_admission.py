@@ -1,0 +1,137 @@
+"""The admission Lua script and the queue helpers, against a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis.asyncio as redis
+
+from app.core.queue import (
+    JOBS_STREAM,
+    WORKER_GROUP,
+    JobAdmitter,
+    backpressure_at,
+    check_backpressure,
+    ensure_worker_group,
+    get_pending_job_count,
+)
+from app.core.redis_client import make_pool
+from app.workers.job import acknowledge
+
+
+def job(n: int) -> dict[str, str]:
+    return {"job_id": f"job-{n}", "conversation_id": "c", "user_id": "u", "message_id": f"m-{n}",
+            "client_message_id": f"cm-{n}", "enqueued_at": "0"}
+
+
+def run_with_redis(redis_url: str, scenario) -> object:
+    """Run an async scenario with a client on a freshly flushed Redis."""
+    async def main():
+        client = redis.Redis(connection_pool=make_pool(redis_url, max_connections=20))
+        try:
+            await client.flushall()
+            return await scenario(client)
+        finally:
+            await client.connection_pool.disconnect()
+    return asyncio.run(main())
+
+
+def test_admits_below_the_hard_limit_and_reports_the_depth_before(redis_url):
+    """Below the hard limit the job is added and the depth before it is returned."""
+    async def scenario(r):
+        admitter = JobAdmitter(r, hard_limit=5)
+        results = [await admitter.admit(job(n)) for n in range(3)]
+        return results, await r.xlen(JOBS_STREAM), await r.xrange(JOBS_STREAM)
+
+    results, depth, entries = run_with_redis(redis_url, scenario)
+    assert [(a.admitted, a.depth_before) for a in results] == [(True, 0), (True, 1), (True, 2)]
+    assert depth == 3
+    assert entries[0][1] == job(0)
+    assert [a.entry_id for a in results] == [entry_id for entry_id, _ in entries]
+
+
+def test_refuses_at_the_hard_limit_without_adding(redis_url):
+    """At the hard limit the job is refused and the stream is unchanged."""
+    async def scenario(r):
+        admitter = JobAdmitter(r, hard_limit=2)
+        for n in range(2):
+            await admitter.admit(job(n))
+        refused = await admitter.admit(job(2))
+        return refused, await r.xlen(JOBS_STREAM)
+
+    refused, depth = run_with_redis(redis_url, scenario)
+    assert (refused.admitted, refused.depth_before, refused.entry_id) == (False, 2, None)
+    assert depth == 2
+
+
+def test_concurrent_admissions_never_pass_the_hard_limit(redis_url):
+    """However many admissions race, exactly hard-limit jobs get in and XLEN stops there."""
+    async def scenario(r):
+        admitters = [JobAdmitter(r, hard_limit=25) for _ in range(4)]
+        results = await asyncio.gather(*(admitters[n % 4].admit(job(n)) for n in range(200)))
+        return results, await r.xlen(JOBS_STREAM)
+
+    results, depth = run_with_redis(redis_url, scenario)
+    assert sum(a.admitted for a in results) == 25
+    assert depth == 25
+    assert sorted(a.depth_before for a in results if a.admitted) == list(range(25))
+
+
+def test_admission_creates_the_group_so_the_first_job_is_delivered(redis_url):
+    """On an empty (e.g. flushed) Redis the script creates llm_workers at id 0, so workers read the job."""
+    async def scenario(r):
+        await JobAdmitter(r, hard_limit=5).admit(job(0))
+        return await r.xreadgroup(WORKER_GROUP, "w", {JOBS_STREAM: ">"}, count=10)
+
+    [[stream, entries]] = run_with_redis(redis_url, scenario)
+    assert stream == JOBS_STREAM
+    assert [fields["job_id"] for _, fields in entries] == ["job-0"]
+
+
+def test_depth_counts_pending_jobs_until_acknowledged(redis_url):
+    """Read-but-unacknowledged jobs still count; XACK plus XDEL removes them from the depth."""
+    async def scenario(r):
+        await ensure_worker_group(r)
+        admitter = JobAdmitter(r, hard_limit=5)
+        for n in range(3):
+            await admitter.admit(job(n))
+        [[_, entries]] = await r.xreadgroup(WORKER_GROUP, "w", {JOBS_STREAM: ">"}, count=2)
+        after_read = await get_pending_job_count(r)
+        await acknowledge(r, entries[0][0])
+        after_ack = await get_pending_job_count(r)
+        pending = await r.xpending(JOBS_STREAM, WORKER_GROUP)
+        return after_read, after_ack, pending["pending"]
+
+    assert run_with_redis(redis_url, scenario) == (3, 2, 1)
+
+
+def test_ensure_worker_group_is_idempotent(redis_url):
+    """Creating the group twice is harmless (BUSYGROUP is ignored)."""
+    async def scenario(r):
+        await ensure_worker_group(r)
+        await ensure_worker_group(r)
+        return [group["name"] for group in await r.xinfo_groups(JOBS_STREAM)]
+
+    assert run_with_redis(redis_url, scenario) == [WORKER_GROUP]
+
+
+@pytest.mark.parametrize(
+    "depth, busy, full", [(0, False, False), (2, False, False), (3, True, False), (5, True, True)]
+)
+def test_backpressure_levels(depth, busy, full):
+    """Busy from the soft limit on, full from the hard limit on (soft 3, hard 5)."""
+    level = backpressure_at(depth, soft_limit=3, hard_limit=5)
+    assert (level.busy, level.full) == (busy, full)
+
+
+def test_check_backpressure_reads_the_live_depth(redis_url):
+    """check_backpressure reports the stream's current depth against the limits."""
+    async def scenario(r):
+        admitter = JobAdmitter(r, hard_limit=10)
+        for n in range(4):
+            await admitter.admit(job(n))
+        return await check_backpressure(r, soft_limit=3, hard_limit=10)
+
+    level = run_with_redis(redis_url, scenario)
+    assert (level.depth, level.busy, level.full) == (4, True, False)
