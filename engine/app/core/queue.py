@@ -15,10 +15,17 @@ from redis.exceptions import ResponseError
 JOBS_STREAM = "llm_jobs"
 WORKER_GROUP = "llm_workers"
 DEAD_LETTERS = "llm_jobs:dead"
+# A live worker keeps its key with this lifetime, renewed every ALIVE_RENEW_S (contract, 4).
+ALIVE_TTL_S = 5
+ALIVE_RENEW_S = 1
 
 
 def results_stream(job_id: str) -> str:
     return f"llm_results:{job_id}"
+
+
+def alive_key(consumer: str) -> str:
+    return f"llm_workers:alive:{consumer}"
 
 
 # Checking the depth and adding the job in one script is what makes admission atomic:

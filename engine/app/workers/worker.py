@@ -14,7 +14,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.core.config import Settings
 from app.core.db import create_db_pool
-from app.core.queue import JOBS_STREAM, WORKER_GROUP, ensure_worker_group
+from app.core.queue import (
+    ALIVE_RENEW_S,
+    ALIVE_TTL_S,
+    JOBS_STREAM,
+    WORKER_GROUP,
+    alive_key,
+    ensure_worker_group,
+)
 from app.core.redis_client import close_redis_pool, get_redis
 from app.llm.client import ChatModel
 from app.workers.job import WorkerContext, handle_job
@@ -38,6 +45,7 @@ class Worker:
         self.stopping = asyncio.Event()
         self.in_hand: dict[str, asyncio.Task] = {}
         self.claim_cursor = "0-0"
+        self.unregistered = False  # set when Redis lost the group (flushed or restarted empty)
 
     def stop(self) -> None:
         if not self.stopping.is_set():
@@ -51,17 +59,49 @@ class Worker:
         r = get_redis(self.settings)
         db = await create_db_pool(self.settings.database_url, self.settings.worker_concurrency + 1)
         ctx = WorkerContext(self.name, self.settings, r, db, ChatModel(self.settings))
-        await ensure_worker_group(r)
+        await self.register(r)
+        alive = asyncio.create_task(self.stay_alive(r))
         log.info("%s ready (concurrency %s)", self.name, self.settings.worker_concurrency)
         try:
             await self.consume(ctx)
             if self.in_hand:
                 await asyncio.gather(*self.in_hand.values(), return_exceptions=True)
         finally:
+            alive.cancel()
+            await self.unregister(r)
             await ctx.model.close()
             await db.close()
             await close_redis_pool()
         log.info("%s stopped", self.name)
+
+    async def register(self, r: redis.Redis) -> None:
+        """Make this consumer known to the group and mark it alive (contract, section 4)."""
+        await ensure_worker_group(r)
+        await r.xgroup_createconsumer(JOBS_STREAM, WORKER_GROUP, self.name)
+        await r.set(alive_key(self.name), str(os.getpid()), ex=ALIVE_TTL_S)
+
+    async def unregister(self, r: redis.Redis) -> None:
+        """On a clean stop: drop the alive key at once, and the consumer if it holds no job.
+
+        A consumer with pending jobs (a model failure left one for re-delivery) must stay:
+        deleting it would drop those jobs from the pending list and they would never be claimed.
+        """
+        try:
+            await r.delete(alive_key(self.name))
+            mine = await r.xpending_range(JOBS_STREAM, WORKER_GROUP, "-", "+", 1, consumername=self.name)
+            if not mine:
+                await r.xgroup_delconsumer(JOBS_STREAM, WORKER_GROUP, self.name)
+        except redis.RedisError as error:
+            log.warning("%s could not unregister: %s", self.name, error)
+
+    async def stay_alive(self, r: redis.Redis) -> None:
+        """Renew the alive key every second; a killed worker's key expires within 5 s."""
+        while True:
+            await asyncio.sleep(ALIVE_RENEW_S)
+            try:
+                await r.set(alive_key(self.name), str(os.getpid()), ex=ALIVE_TTL_S)
+            except redis.RedisError as error:
+                log.warning("%s could not renew its alive key: %s", self.name, error)
 
     async def consume(self, ctx: WorkerContext) -> None:
         while not self.stopping.is_set():
@@ -70,6 +110,9 @@ class Worker:
                 await asyncio.wait(list(self.in_hand.values()), timeout=1, return_when=asyncio.FIRST_COMPLETED)
                 continue
             try:
+                if self.unregistered:
+                    await self.register(ctx.redis)
+                    self.unregistered = False
                 entries = await self.claim_idle(ctx.redis, free)
                 if len(entries) < free:
                     # Block for new jobs only when there is nothing reclaimed to start now.
@@ -79,7 +122,7 @@ class Worker:
                     raise
                 # Redis was flushed or restarted empty: recreate the group and go on.
                 log.warning("%s consumer group missing; recreating it", self.name)
-                await ensure_worker_group(ctx.redis)
+                self.unregistered = True
                 continue
             except (RedisConnectionError, RedisTimeoutError) as error:
                 log.warning("%s redis unavailable (%s); retrying in %ss", self.name, error, REDIS_RETRY_S)
