@@ -28,6 +28,7 @@ log = logging.getLogger("grizz.api")
 CLOSE_BAD_CONVERSATION_ID = 4400
 CLOSE_BAD_TOKEN = 4401
 CLOSE_NOT_OWNER = 4403
+CLOSE_INTERNAL_ERROR = 1011  # the database could not be reached: try again later
 
 
 async def chat_endpoint(websocket: WebSocket, conversation_id: str, token: str | None = None) -> None:
@@ -45,7 +46,13 @@ async def chat_endpoint(websocket: WebSocket, conversation_id: str, token: str |
         log.info("refused conversation_id=%s: invalid token (%s)", conversation, reason)
         await websocket.close(CLOSE_BAD_TOKEN)
         return
-    if not await claim_conversation(state.db, conversation, user_id):
+    try:
+        owner = await claim_conversation(state.db, conversation, user_id)
+    except Exception:
+        log.exception("could not open conversation_id=%s", conversation)
+        await websocket.close(CLOSE_INTERNAL_ERROR)
+        return
+    if not owner:
         log.info("refused conversation_id=%s user_id=%s: not the owner", conversation, user_id)
         await websocket.close(CLOSE_NOT_OWNER)
         return

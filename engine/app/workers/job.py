@@ -102,11 +102,6 @@ async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str) ->
     if attempt is None:
         log.info("%s no longer pending (acknowledged elsewhere); skipped", tag)
         return
-    if attempt > ctx.settings.max_deliveries:
-        reason = f"delivered {attempt} times, more than MAX_DELIVERIES={ctx.settings.max_deliveries}"
-        await dead_letter(ctx, entry_id, fields, reason)
-        log.error("%s dead-lettered: %s", tag, reason)
-        return
     try:
         job_id = uuid.UUID(fields["job_id"])
         conversation_id = uuid.UUID(fields["conversation_id"])
@@ -120,9 +115,15 @@ async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str) ->
     existing = await stored_reply(ctx.db, job_id)
     if existing is not None:
         # An earlier attempt stored the reply and died before acknowledging: do not ask again.
+        # Checked before the delivery limit: a stored reply is never reported as a failure.
         await publisher.done(str(existing["id"]), existing["content"])
         await acknowledge(ctx.redis, entry_id)
         log.info("%s attempt=%s reply already stored; done re-published", tag, attempt)
+        return
+    if attempt > ctx.settings.max_deliveries:
+        reason = f"delivered {attempt} times, more than MAX_DELIVERIES={ctx.settings.max_deliveries}"
+        await dead_letter(ctx, entry_id, fields, reason)
+        log.error("%s dead-lettered: %s", tag, reason)
         return
 
     history = await load_history(ctx.db, conversation_id, message_id)

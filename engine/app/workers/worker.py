@@ -30,6 +30,8 @@ log = logging.getLogger("grizz.worker")
 
 # Short enough that a stop request is noticed within about a second.
 READ_BLOCK_MS = 1000
+# A consumer idle this long with no alive key belongs to a worker that is gone.
+DEAD_CONSUMER_IDLE_MS = 60_000
 # After Redis errors, wait before trying again instead of spinning.
 REDIS_RETRY_S = 1.0
 
@@ -79,6 +81,20 @@ class Worker:
         await ensure_worker_group(r)
         await r.xgroup_createconsumer(JOBS_STREAM, WORKER_GROUP, self.name)
         await r.set(alive_key(self.name), str(os.getpid()), ex=ALIVE_TTL_S)
+        await self.forget_dead_consumers(r)
+
+    async def forget_dead_consumers(self, r: redis.Redis) -> None:
+        """Delete consumers of killed workers that hold no job, so the group lists live ones.
+
+        Only consumers without pending jobs go (deleting one with jobs would lose them), and
+        only long idle ones without an alive key, so a worker that is starting is never hit.
+        """
+        for consumer in await r.xinfo_consumers(JOBS_STREAM, WORKER_GROUP):
+            if consumer["pending"] or consumer["idle"] < DEAD_CONSUMER_IDLE_MS:
+                continue
+            if not await r.exists(alive_key(consumer["name"])):
+                await r.xgroup_delconsumer(JOBS_STREAM, WORKER_GROUP, consumer["name"])
+                log.info("%s removed the consumer of a stopped worker: %s", self.name, consumer["name"])
 
     async def unregister(self, r: redis.Redis) -> None:
         """On a clean stop: drop the alive key at once, and the consumer if it holds no job.
@@ -118,11 +134,14 @@ class Worker:
                     # Block for new jobs only when there is nothing reclaimed to start now.
                     entries += await self.read_new(ctx.redis, free - len(entries), block=not entries)
             except ResponseError as error:
-                if "NOGROUP" not in str(error):
-                    raise
-                # Redis was flushed or restarted empty: recreate the group and go on.
-                log.warning("%s consumer group missing; recreating it", self.name)
+                # NOGROUP, or UNBLOCKED when the stream was deleted under a blocked read: Redis
+                # was flushed or restarted empty. Recreate the group and go on.
+                lost = str(error).startswith(("NOGROUP", "UNBLOCKED"))
+                log.warning("%s redis refused a read (%s); %s", self.name, error,
+                            "recreating the group" if lost else f"retrying in {REDIS_RETRY_S}s")
                 self.unregistered = True
+                if not lost:
+                    await asyncio.sleep(REDIS_RETRY_S)
                 continue
             except (RedisConnectionError, RedisTimeoutError) as error:
                 log.warning("%s redis unavailable (%s); retrying in %ss", self.name, error, REDIS_RETRY_S)
