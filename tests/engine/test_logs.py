@@ -15,3 +15,18 @@ def test_token_in_query_string_is_redacted():
     )
     assert RedactTokens().filter(record)
     assert record.getMessage() == '127.0.0.1:1 - "WebSocket /ws/chat/abc?token=[redacted]&x=1" [accepted]'
+
+
+def test_failures_are_one_line_unless_debugging(caplog):
+    """log_failure writes one ERROR line with the exception; the traceback only at DEBUG."""
+    from app.core.logs import log_failure
+
+    logger = logging.getLogger("grizz.test")
+    logger.setLevel(logging.INFO)
+    try:
+        raise ValueError("bad thing")
+    except ValueError:
+        log_failure(logger, "job_id=%s failed", "j1")
+    [record] = caplog.records
+    assert record.getMessage() == "job_id=j1 failed (ValueError: bad thing)"
+    assert not record.exc_info

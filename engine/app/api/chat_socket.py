@@ -19,6 +19,7 @@ from app.api.frames import (
     parse_client_frame,
 )
 from app.api.relay import relay_results, relay_retry
+from app.core.logs import log_failure
 from app.core.security import InvalidToken, user_id_from_token
 from app.services.conversation_service import claim_conversation
 from app.services.queue_service import queue_chat_message
@@ -49,7 +50,7 @@ async def chat_endpoint(websocket: WebSocket, conversation_id: str, token: str |
     try:
         owner = await claim_conversation(state.db, conversation, user_id)
     except Exception:
-        log.exception("could not open conversation_id=%s", conversation)
+        log_failure(log, "could not open conversation_id=%s", conversation)
         await websocket.close(CLOSE_INTERNAL_ERROR)
         return
     if not owner:
@@ -105,8 +106,8 @@ class ChatSession:
         except WebSocketDisconnect:
             raise
         except Exception:
-            log.exception(
-                "message failed conversation_id=%s client_message_id=%s",
+            log_failure(
+                log, "message failed conversation_id=%s client_message_id=%s",
                 self.conversation_id, message.client_message_id,
             )
             await self.send(
@@ -157,7 +158,7 @@ class ChatSession:
         except WebSocketDisconnect:
             return
         except Exception:
-            log.exception("relay failed job_id=%s conversation_id=%s", job_id, self.conversation_id)
+            log_failure(log, "relay failed job_id=%s conversation_id=%s", job_id, self.conversation_id)
             try:
                 await self.send(
                     error_frame(

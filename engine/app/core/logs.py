@@ -23,6 +23,16 @@ class RedactTokens(logging.Filter):
         return True
 
 
+def log_failure(logger: logging.Logger, message: str, *args: object) -> None:
+    """One ERROR line naming the exception; the traceback only when LOG_LEVEL is DEBUG.
+
+    Call from an `except` block. Keeps the log at one line per event under load.
+    """
+    error = sys.exc_info()[1]
+    logger.error(message + " (%s: %s)", *args, type(error).__name__, error,
+                 exc_info=logger.isEnabledFor(logging.DEBUG))
+
+
 def setup_logging(level: str, component: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(

@@ -14,6 +14,7 @@ from openai import OpenAIError
 
 from app.core.config import Settings
 from app.core.queue import DEAD_LETTERS, JOBS_STREAM, WORKER_GROUP, results_stream
+from app.core.logs import log_failure
 from app.llm.client import ChatModel
 from app.services.replies import stored_reply
 from app.workers.results import ResultPublisher
@@ -92,7 +93,7 @@ async def handle_job(ctx: WorkerContext, entry_id: str, fields: dict) -> None:
     except OpenAIError as error:
         log.warning("%s model failed (%s: %s); left pending for re-delivery", tag, type(error).__name__, error)
     except Exception:
-        log.exception("%s failed; left pending for re-delivery", tag)
+        log_failure(log, "%s failed; left pending for re-delivery", tag)
     finally:
         heartbeat.cancel()
 
