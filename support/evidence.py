@@ -31,7 +31,7 @@ MASK = "***"
 LOG_LINES = 80
 SERVICES = ("engine", "model", "redis", "postgres")
 PROBE_WITHIN_S = 5
-MIN_SECRET_LENGTH = 8  # shorter values are masked only where a pattern says they are secret
+MIN_SECRET_LENGTH = 12  # shorter values are masked only where a pattern says they are secret
 
 TEXT = allure.attachment_type.TEXT
 JSON = allure.attachment_type.JSON
@@ -55,7 +55,8 @@ def mask_secrets(text: str, secrets: Iterable[str | None] = ()) -> str:
 
     secrets are exact values (the JWT secret, API keys); they are also masked in their
     JSON-escaped form. Values shorter than MIN_SECRET_LENGTH are left to the patterns, so a
-    password like "postgres" does not erase every mention of PostgreSQL.
+    password like "postgres" (Supabase's local default) does not erase every mention of
+    PostgreSQL.
     """
     if not text:
         return text
@@ -167,14 +168,14 @@ def database_rows(cast, suite) -> str:
                                       for _, conversation_id in wanted),
                                     return_exceptions=True)
     results = suite.run(read_all(), PROBE_WITHIN_S * 2, "reading the scenario's messages")
-    rows: dict[str, Any] = {}
+    rows: dict[str, Any] = {person.name: {"user_id": person.user_id, "conversations": {}}
+                            for person in cast.people.values()}
     for (person, conversation_id), messages in zip(wanted, results):
-        entry = rows.setdefault(person.name, {"user_id": person.user_id, "conversations": {}})
-        entry["conversations"][conversation_id] = (
+        rows[person.name]["conversations"][conversation_id] = (
             f"Could not read: {type(messages).__name__}: {messages}"
             if isinstance(messages, BaseException) else messages)
     if not rows:
-        return to_json({"note": "nobody in this scenario started a conversation"})
+        return to_json({"note": "nobody appeared in this scenario"})
     return to_json(rows)
 
 
