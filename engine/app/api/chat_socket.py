@@ -133,28 +133,26 @@ class ChatSession:
             await self.send(overloaded_frame(message.client_message_id))
             return
         await self.send(ack_frame(queued.message_id, queued.job_id, message.client_message_id))
-        if queued.duplicate:
-            relay = relay_retry(
-                self.state.redis, self.state.db, queued.job_id, message.client_message_id, self.send
-            )
-        else:
+        if not queued.duplicate:
             log.info(
                 "queued job_id=%s conversation_id=%s depth_before=%s",
                 queued.job_id, self.conversation_id, queued.depth_before,
             )
             if queued.depth_before >= self.state.settings.queue_soft_limit:
                 await self.send(busy_notice(queued.job_id, message.client_message_id))
-            relay = relay_results(
-                self.state.redis, queued.job_id, message.client_message_id, self.send
-            )
-        task = asyncio.create_task(self.guarded(relay, queued.job_id, message.client_message_id))
+        task = asyncio.create_task(
+            self.relay(queued.job_id, message.client_message_id, retry=queued.duplicate)
+        )
         self.relays.add(task)
         task.add_done_callback(self.relays.discard)
 
-    async def guarded(self, relay, job_id: uuid.UUID, client_message_id: str) -> None:
-        """A failing relay reports `internal` for its message instead of dying silently."""
+    async def relay(self, job_id: uuid.UUID, client_message_id: str, retry: bool) -> None:
+        """Forward one job's reply; a failure reports `internal` for that message, never silently."""
         try:
-            await relay
+            if retry:
+                await relay_retry(self.state.redis, self.state.db, job_id, client_message_id, self.send)
+            else:
+                await relay_results(self.state.redis, job_id, client_message_id, self.send)
         except WebSocketDisconnect:
             return
         except Exception:

@@ -86,7 +86,8 @@ async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: s
 
 async def handle_job(ctx: WorkerContext, entry_id: str, fields: dict) -> None:
     """Process one job. Any failure leaves it pending, to be re-delivered or dead-lettered."""
-    tag = f"{ctx.name} entry={entry_id} job_id={fields.get('job_id')} conversation_id={fields.get('conversation_id')}"
+    tag = (f"{ctx.name} entry={entry_id} job_id={fields.get('job_id')} "
+           f"conversation_id={fields.get('conversation_id')}")
     heartbeat = asyncio.create_task(keep_claimed(ctx, entry_id))
     try:
         await _process(ctx, entry_id, fields, tag)
@@ -113,7 +114,14 @@ async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str) ->
         return
 
     publisher = ResultPublisher(ctx.redis, str(job_id), attempt, ctx.settings.result_ttl_s)
-    existing = await stored_reply(ctx.db, job_id)
+    try:
+        existing = await stored_reply(ctx.db, job_id)
+    except Exception:
+        if attempt <= ctx.settings.max_deliveries:
+            raise
+        # The database cannot say; past the limit the job must still end, as a dead letter.
+        log_failure(log, "%s could not look up a stored reply", tag)
+        existing = None
     if existing is not None:
         # An earlier attempt stored the reply and died before acknowledging: do not ask again.
         # Checked before the delivery limit: a stored reply is never reported as a failure.
