@@ -82,7 +82,8 @@ def secrets_of(suite) -> list[str]:
     endpoints = getattr(suite, "endpoints", None)
     if endpoints is not None:
         found.append(getattr(endpoints, "jwt_secret", None))
-        for url in (getattr(endpoints, "database_url", None), getattr(endpoints, "redis_url", None)):
+        for name in ("database_url", "redis_url"):
+            url = getattr(endpoints, name, None)
             try:
                 found.append(urlparse(url).password if url else None)
             except ValueError:

@@ -112,7 +112,8 @@ def before_scenario(context, scenario):
     ada = SimpleNamespace(name="Ada", user_id=str(uuid.uuid4()), conversations=["c1"])
     context.cast = SimpleNamespace(suite=context.suite, people={{"Ada": ada}},
                                    transcript=Transcript(), job_ids=set())
-    context.cast.transcript.record("Ada#1", "opened", f"ws://127.0.0.1:1/ws/chat/c1?token={{TOKEN}}")
+    context.cast.transcript.record("Ada#1", "opened",
+                                   f"ws://127.0.0.1:1/ws/chat/c1?token={{TOKEN}}")
 
 
 def after_step(context, step):

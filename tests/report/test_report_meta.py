@@ -28,22 +28,27 @@ console.log(JSON.stringify(cases.map(([status, message]) =>
   matchCategory(categories, { status, message, labels: [], flaky: false })?.name ?? null)));
 """
 
-# (allure status, message as allure-behave writes it, category)
+# (allure status, message as allure-behave writes it, category). allure-behave names an
+# exception by its module unless it is a builtin: support.eventually.WaitTimeout: ...
 FAILURES = [
-    ("failed", "WaitTimeout: queue depth: still 1 after 5 s (wanted 0)\n", "Product defects"),
-    ("failed", "AssertionError: the reply is not finished\n", "Product defects"),
-    ("failed", "ConnectionRefused: the engine closed the connection with 4401\n",
+    ("failed", "support.eventually.WaitTimeout: queue depth: still 1 after 5 s (wanted 0)\n",
      "Product defects"),
-    ("broken", "StackError: the engine did not become ready within 30 s: see engine.log\n",
-     "Broken environment"),
+    ("failed", "AssertionError: the reply is not finished\n", "Product defects"),
+    ("failed", "AssertionError: Ada connecting: not finished after 15 s\n", "Product defects"),
+    ("failed", "support.chat_client.ConnectionRefused: the engine closed the connection "
+               "with 4401\n", "Product defects"),
+    ("broken", "support.processes.StackError: the engine did not become ready within 30 s: "
+               "see engine.log\n", "Broken environment"),
+    ("broken", "support.processes.StackError: redis-server is not installed: run `make setup`"
+               "\n", "Broken environment"),
+    ("broken", "support.processes.StackError: port 8000 for the engine is in use: stop "
+               "whatever listens there\n", "Broken environment"),
     ("broken", "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 6379)\n",
      "Broken environment"),
     ("broken", "OSError: Multiple exceptions: [Errno 111] Connection refused\n",
      "Broken environment"),
-    ("broken", "StackError: redis-server is not installed: run `make setup`\n",
-     "Broken environment"),
-    ("broken", "StackError: port 8000 for the engine is in use: stop whatever listens\n",
-     "Broken environment"),
+    ("broken", "support.model_control.FakeModelUnavailable: The fake model is not running at "
+               "http://127.0.0.1:9 (Connection refused).\n", "Broken environment"),
     ("broken", "KeyError: 'job_id'\n", "Suite errors"),
     ("broken", "TypeError: 'NoneType' object is not subscriptable\n", "Suite errors"),
 ]
