@@ -225,7 +225,7 @@ def scenario_labels(scenario) -> list[tuple[str, str]]:
     rule = rule_of(scenario)
     labels: list[tuple[str, str]] = []
     if rule is not None:
-        labels.append((LabelType.STORY.value, rule.name))
+        labels.append((LabelType.STORY, rule.name))
     feature_tags = list(getattr(scenario.feature, "tags", []))
     rule_tags = list(rule.tags) if rule is not None else []
     scenario_tags = list(scenario.tags)
@@ -240,7 +240,7 @@ def scenario_labels(scenario) -> list[tuple[str, str]]:
         severity = SMOKE_SEVERITY.value
     else:
         severity = Severity.NORMAL.value
-    labels.append((LabelType.SEVERITY.value, severity))
+    labels.append((LabelType.SEVERITY, severity))
     return labels
 
 
