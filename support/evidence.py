@@ -25,8 +25,6 @@ from urllib.parse import urlparse
 
 import allure
 
-from support.transcript import Transcript
-
 MASK = "***"
 LOG_LINES = 80
 SERVICES = ("engine", "model", "redis", "postgres")
@@ -124,15 +122,22 @@ def transcript_text(cast) -> str:
     if not frames:
         lines.append("No WebSocket frames were sent or received in this scenario.")
         return "\n".join(lines)
-    lines.append("ms since the scenario started; -> sent, <- received, xx closed")
+    lines.append("ms since the scenario started; ++ opened, -> sent, <- received, xx closed")
     connections = list(dict.fromkeys(frame.connection for frame in frames))
     for connection in connections:
         own = [frame for frame in frames if frame.connection == connection]
-        lines += ["", f"== {connection} ({len(own)} frames)",
-                  Transcript(cast.transcript.started, own).render()]
+        lines += ["", f"== {connection} ({len(own)} frames)", *map(_frame_line, own)]
     if len(connections) > 1:
-        lines += ["", "== all connections, in time order", cast.transcript.render()]
+        lines += ["", "== all connections, in time order", *map(_frame_line, frames)]
     return "\n".join(lines)
+
+
+def _frame_line(frame) -> str:
+    arrow = _ARROWS.get(frame.direction, frame.direction)
+    return f"{frame.at_ms:>7} ms  {frame.connection:<10} {arrow} {frame.text}"
+
+
+_ARROWS = {"opened": "++", "sent": "->", "received": "<-", "closed": "xx"}
 
 
 def attach_transcript(cast) -> bool:

@@ -250,8 +250,9 @@ def label_scenario(scenario) -> None:
     try:
         for name, value in scenario_labels(scenario):
             allure.dynamic.label(name, value)
-    except Exception:  # noqa: BLE001 - labels are cosmetic; never fail a scenario for them
-        pass
+    except Exception as error:  # noqa: BLE001 - labels are cosmetic; never fail a scenario
+        print(f"Could not label {scenario.name!r} for Allure: {type(error).__name__}: {error}",
+              file=sys.stderr)
 
 
 # -- the formatter ----------------------------------------------------------------------

@@ -211,6 +211,8 @@ def test_the_transcript_shows_each_connection_with_times_and_directions(tmp_path
     assert "== all connections, in time order" in text
     sent = next(line for line in text.splitlines() if '"content": "Hello"' in line)
     assert sent.split()[1] == "ms" and "->" in sent and "Ada#1" in sent
+    opened = next(line for line in text.splitlines() if "ws://127.0.0.1:1" in line)
+    assert " ++ ws://" in opened
 
 
 def test_an_empty_transcript_says_so(tmp_path):
