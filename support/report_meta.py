@@ -86,7 +86,7 @@ def allure_results_dir(config) -> Path | None:
 
 def engine_version(suite) -> str:
     """__version__ of engine/app/__init__.py in embedded mode; in external mode the
-    "version" of /health if it gives one."""
+    "version" of /health if it gives one; else "unknown"."""
     config = suite.config
     if not config.external:
         init = Path(config.engine_dir) / "app" / "__init__.py"
@@ -95,14 +95,14 @@ def engine_version(suite) -> str:
                               re.MULTILINE)
         except OSError:
             match = None
-        return match.group(1) if match else "unknown (engine/app/__init__.py has no __version__)"
+        return match.group(1) if match else "unknown"
     health = re.sub(r"^ws", "http", suite.endpoints.engine_url) + "/health"
     try:
         with urllib.request.urlopen(health, timeout=3) as response:
             version = json.loads(response.read()).get("version")
     except Exception:  # noqa: BLE001 - a version is nice to have, never a reason to fail
         version = None
-    return str(version) if version else "unknown (its /health gives no version)"
+    return str(version) if version else "unknown"
 
 
 def _package_version(name: str) -> str:
