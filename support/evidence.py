@@ -141,8 +141,10 @@ _ARROWS = {"opened": "++", "sent": "->", "received": "<-", "closed": "xx"}
 
 
 def attach_transcript(cast) -> bool:
-    """Attach the scenario's WebSocket transcript (call it in after_scenario)."""
-    secrets = secrets_of(cast.suite)
+    """Attach the scenario's WebSocket transcript (call it in after_scenario). Never raises."""
+    if cast is None:
+        return False
+    secrets = _safely_list(lambda: secrets_of(cast.suite))
     return attach(_safely("the WebSocket transcript", lambda: transcript_text(cast)),
                   "WebSocket transcript", TEXT, secrets)
 

@@ -219,3 +219,8 @@ def test_an_empty_transcript_says_so(tmp_path):
     cast, _ = make_world(tmp_path)
     cast.transcript = Transcript()
     assert "No WebSocket frames" in evidence.transcript_text(cast)
+
+
+def test_no_cast_means_nothing_to_attach():
+    assert evidence.attach_transcript(None) is False
+    assert evidence.attach_failure_evidence(None, object()) == []
