@@ -335,3 +335,12 @@ def test_without_results_the_script_says_what_to_run_first(tmp_path):
         assert len(lines) == 1, done.stderr
         assert "no Allure results" in lines[0] and "`make acceptance`" in lines[0]
         assert not (tmp_path / "report").exists()
+
+
+def test_install_only_is_quick_and_quiet_once_installed(allure_modules):
+    """scripts/setup calls `scripts/report --install`: npm ci only when node_modules is stale."""
+    subprocess.run([str(REPORT), "--install"], check=True, capture_output=True, timeout=300)
+    again = subprocess.run([str(REPORT), "--install"], capture_output=True, text=True,
+                           timeout=60)
+    assert again.returncode == 0
+    assert again.stdout == "" and again.stderr == ""
