@@ -1,9 +1,12 @@
-"""behave hooks: start or attach the stack, give every scenario its own people, clean up."""
+"""behave hooks: start or attach the stack, give every scenario its own people, clean up,
+and put the evidence of each failure into the Allure report."""
 
 from __future__ import annotations
 
+import os
 import sys
 
+from support import evidence, report_meta
 from support.config import ConfigError, load_config
 from support.processes import StackError
 from support.world import Cast, Suite
@@ -13,11 +16,13 @@ def before_all(context):
     try:
         context.suite = Suite.attach(load_config(context.config.userdata))
     except (ConfigError, StackError) as problem:
-        context.suite = None
-        print(f"The suite cannot start: {problem}", file=sys.stderr)
-        context.abort(reason=str(problem))
-        return
+        # One sentence that says what to do is the whole report; a traceback and a
+        # list of untested scenarios would only bury it. Nothing is left running.
+        print(f"The suite cannot start: {problem}", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(2)
     report_stack(context.suite)
+    report_meta.describe_run(context, context.suite)
 
 
 def report_stack(suite: Suite):
@@ -29,6 +34,8 @@ def report_stack(suite: Suite):
 
 
 def before_scenario(context, scenario):
+    report_meta.label_scenario(scenario)
+    context.evidence_attached = False
     if "scripted_model" in scenario.effective_tags and context.suite.model is None:
         scenario.skip("needs the scriptable model: set GRIZZ_MODEL_URL to its address")
         return
@@ -37,10 +44,24 @@ def before_scenario(context, scenario):
     context.cast = Cast(context.suite)
 
 
+def after_step(context, step):
+    cast = getattr(context, "cast", None)
+    if cast is not None and step.status.has_failed():
+        # The failed step is still open in Allure here, so the evidence lands on it.
+        evidence.attach_failure_evidence(cast, context.suite)
+        context.evidence_attached = True
+
+
 def after_scenario(context, scenario):
     cast = getattr(context, "cast", None)
-    if cast is not None:
+    if cast is None:
+        return
+    try:
+        if scenario.status.has_failed() and not context.evidence_attached:
+            evidence.attach_failure_evidence(cast, context.suite)  # failed outside a step
         cast.leave()
+    finally:
+        evidence.attach_transcript(cast)
         context.cast = None
 
 

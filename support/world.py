@@ -10,8 +10,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
+
+import asyncpg
+import redis
 
 from support.chat_client import ChatConnection, Reply
 from support.config import SuiteConfig
@@ -19,6 +24,7 @@ from support.db_probe import DatabaseProbe
 from support.loop import BackgroundLoop
 from support.model_control import ModelControl
 from support.queue_probe import QueueProbe
+from support.processes import StackError
 from support.stack import EmbeddedStack, Endpoints
 from support.tokens import user_token
 from support.transcript import Transcript
@@ -44,15 +50,17 @@ class Suite:
         if config.external:
             endpoints = Endpoints(config.engine_url, config.redis_url, config.database_url,
                                   config.jwt_secret, config.model_url)
+            require_engine(endpoints.engine_url)
         else:
             stack = EmbeddedStack(config)
             endpoints = stack.start()
         loop = BackgroundLoop()
         try:
-            queue = loop.run(_make_queue_probe(endpoints.redis_url), 10, "connecting to Redis")
-            db = loop.run(DatabaseProbe.connect(endpoints.database_url), 10,
-                          "connecting to PostgreSQL")
-        except Exception:
+            queue = loop.run(reach(_make_queue_probe(endpoints.redis_url), "Redis",
+                                   endpoints.redis_url, "GRIZZ_REDIS_URL"), 15, "Redis")
+            db = loop.run(reach(DatabaseProbe.connect(endpoints.database_url), "PostgreSQL",
+                                endpoints.database_url, "GRIZZ_DATABASE_URL"), 15, "PostgreSQL")
+        except BaseException:
             loop.close()
             if stack:
                 stack.stop()
@@ -72,6 +80,30 @@ class Suite:
         self.loop.close()
         if self.stack:
             self.stack.stop()
+
+
+def require_engine(engine_url: str):
+    """The engine answers its health check, or the run stops with a sentence saying so."""
+    health = engine_url.replace("ws", "http", 1) + "/health"
+    try:
+        with urllib.request.urlopen(health, timeout=5) as response:
+            if response.status == 200:
+                return
+    except OSError as error:
+        raise StackError(f"cannot reach the engine at {engine_url} ({error}): start it "
+                         "(python launcher.py --workers 2) or fix GRIZZ_ENGINE_URL") from None
+    raise StackError(f"the engine at {engine_url} answered {health} with "
+                     f"{response.status}: check that GRIZZ_ENGINE_URL points at the engine")
+
+
+async def reach(connecting, what: str, url: str, variable: str):
+    """Await a connection; a refusal becomes one sentence naming the setting to fix."""
+    try:
+        return await asyncio.wait_for(connecting, 10)
+    except (OSError, asyncio.TimeoutError, redis.RedisError, asyncpg.PostgresError) as error:
+        shown = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+        raise StackError(f"cannot reach {what} at {shown} ({error or type(error).__name__}): "
+                         f"start it or fix {variable}") from None
 
 
 async def _make_queue_probe(url: str) -> QueueProbe:
