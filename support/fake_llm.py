@@ -42,6 +42,11 @@ Settings (default in brackets):
     chunk_delay_ms        [0]     wait before each content piece
     fail_status           [null]  when set (400-599), answer every completion request with that
                                   HTTP status and an OpenAI-style {"error": {...}} body
+    poison_text           [null]  when set, a request whose last user message contains this
+                                  text fails with HTTP 500 every time: a job that can never
+                                  be answered
+    stalled               [false] while true, requests are recorded on arrival and then held,
+                                  unanswered, until it is set back to false (or reset)
 
 A non-streamed reply waits as long as its stream would have: first_chunk_delay_ms plus
 chunk_delay_ms for each piece.
@@ -86,8 +91,15 @@ class Behaviour:
     chunk_delay_ms: int = 0
     first_chunk_delay_ms: int = 0
     fail_status: int | None = None
+    poison_text: str | None = None
+    stalled: bool = False
 
     def __post_init__(self) -> None:
+        if self.poison_text is not None and not (isinstance(self.poison_text, str)
+                                                 and self.poison_text):
+            raise ValueError(f"poison_text must be a non-empty string, got {self.poison_text!r}")
+        if not isinstance(self.stalled, bool):
+            raise ValueError(f"stalled must be true or false, got {self.stalled!r}")
         _require_int("chunks", self.chunks, minimum=1)
         _require_int("chunk_delay_ms", self.chunk_delay_ms, minimum=0)
         _require_int("first_chunk_delay_ms", self.first_chunk_delay_ms, minimum=0)
@@ -285,10 +297,14 @@ def error_response(status: int, message: str) -> JSONResponse:
     )
 
 
-def planned_failure(behaviour: Behaviour) -> int | None:
+def planned_failure(behaviour: Behaviour, messages: list[dict[str, Any]]) -> int | None:
     """The HTTP status the next request must fail with, or None to answer it.
 
     Called once per request, so a mode that fails only some requests can count here."""
+    if behaviour.poison_text:
+        users = [message_text(m) for m in messages if m.get("role") == "user"]
+        if users and behaviour.poison_text in users[-1]:
+            return 500
     return behaviour.fail_status
 
 
@@ -318,7 +334,17 @@ async def _sleep_ms(milliseconds: int) -> None:
 def create_app() -> FastAPI:
     app = FastAPI(title="Fake OpenAI-compatible model")
     state = {"behaviour": Behaviour()}
+    released = asyncio.Event()  # cleared while the model is stalled
+    released.set()
     log = RequestLog()
+
+    def behave_as(behaviour: Behaviour) -> dict[str, Any]:
+        state["behaviour"] = behaviour
+        if behaviour.stalled:
+            released.clear()
+        else:
+            released.set()
+        return behaviour.as_dict()
 
     @app.get("/health")
     async def health() -> dict[str, str]:
@@ -339,7 +365,7 @@ def create_app() -> FastAPI:
         messages = [m for m in body["messages"] if isinstance(m, dict)]
 
         behaviour = state["behaviour"]
-        failure = planned_failure(behaviour)
+        failure = planned_failure(behaviour, messages)
         reply = reply_for(messages)
         stream = bool(body.get("stream"))
         entry = log.record(
@@ -349,8 +375,9 @@ def create_app() -> FastAPI:
             reply=None if failure else reply,
             status=failure or 200,
         )
+        await released.wait()
         if failure:
-            return error_response(failure, f"Simulated failure of the fake model (fail_status={failure}).")
+            return error_response(failure, f"Simulated failure of the fake model (status {failure}).")
         completion = Completion(
             seq=entry["seq"],
             model=str(body.get("model") or MODEL_ID),
@@ -371,16 +398,15 @@ def create_app() -> FastAPI:
             changes = await request.json()
             if not isinstance(changes, dict):
                 raise ValueError("the body must be a JSON object of settings")
-            state["behaviour"] = state["behaviour"].updated(changes)
+            updated = state["behaviour"].updated(changes)
         except ValueError as error:
             raise HTTPException(status_code=422, detail=str(error)) from error
-        return state["behaviour"].as_dict()
+        return behave_as(updated)
 
     @app.post("/control/reset")
     async def reset() -> dict[str, Any]:
-        state["behaviour"] = Behaviour()
         log.clear()
-        return state["behaviour"].as_dict()
+        return behave_as(Behaviour())
 
     @app.get("/control/requests")
     async def recorded(since: int = 0) -> dict[str, Any]:

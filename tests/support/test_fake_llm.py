@@ -202,7 +202,8 @@ def test_failed_requests_are_recorded_without_reply(client: OpenAI, model: Model
 def test_settings_persist_until_reset(client: OpenAI, model: ModelControl) -> None:
     """Settings hold across requests and reset restores every default and clears the recording."""
     defaults = model.behaviour()
-    assert defaults == {"chunks": 4, "chunk_delay_ms": 0, "first_chunk_delay_ms": 0, "fail_status": None}
+    assert defaults == {"chunks": 4, "chunk_delay_ms": 0, "first_chunk_delay_ms": 0, "fail_status": None,
+                        "poison_text": None, "stalled": False}
     assert model.behave_like(fail_status=502, chunks=2)["chunks"] == 2
     for _ in range(2):
         with pytest.raises(openai.InternalServerError):
@@ -276,3 +277,29 @@ def test_unreachable_server_names_the_url() -> None:
     url = f"http://127.0.0.1:{free_loopback_port()}"
     with pytest.raises(FakeModelUnavailable, match=f"not running at {url}"):
         ModelControl(url, timeout=1).health()
+
+
+def test_poison_text_fails_only_the_messages_that_carry_it(client: OpenAI, model: ModelControl) -> None:
+    """A request whose last user message holds the poison text fails with 500; others are answered."""
+    model.behave_like(poison_text="POISON")
+    with pytest.raises(openai.InternalServerError):
+        ask(client, [user("this is POISON")])
+    assert ask(client, [user("this is POISON"), user("fine now")]).startswith("You said: fine now")
+
+
+def test_a_stalled_model_holds_requests_until_released(client: OpenAI, model: ModelControl) -> None:
+    """While stalled, a request is recorded but unanswered; releasing the stall answers it."""
+    import threading
+
+    model.behave_like(stalled=True)
+    answers: list[str] = []
+    asking = threading.Thread(target=lambda: answers.append(ask(client, [user("hold on")])))
+    asking.start()
+    deadline = time.monotonic() + 10
+    while not model.requests() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [r["messages"][-1]["content"] for r in model.requests()] == ["hold on"]
+    assert asking.is_alive() and answers == []
+    model.behave_like(stalled=False)
+    asking.join(10)
+    assert answers and answers[0].startswith("You said: hold on")
