@@ -31,6 +31,7 @@ class Reply:
     chunks: list[dict] = field(default_factory=list)  # of the latest attempt only
     done: dict | None = None
     error: dict | None = None
+    frames_read: int = 0  # how far into its connection's frames this reply has read
 
     @property
     def job_id(self) -> str | None:
@@ -44,6 +45,15 @@ class Reply:
     @property
     def finished(self) -> bool:
         return self.done is not None or self.error is not None
+
+    @property
+    def answered_or_refused(self) -> bool:
+        """The engine has said whether it took the message: an ack, or an error."""
+        return self.ack is not None or self.error is not None
+
+    @property
+    def started(self) -> bool:
+        return bool(self.chunks) or self.finished
 
     def describe(self) -> str:
         return (f"ack={self.ack}, notices={self.notices}, {len(self.chunks)} chunks, "
@@ -122,33 +132,32 @@ class ChatConnection:
                                          "client_message_id": client_message_id}))
         return client_message_id
 
-    async def follow(self, reply: Reply, deadline: Deadline) -> Reply:
-        """Read this connection's frames into the reply until it is done or failed."""
-        seen = 0
-
+    async def follow(self, reply: Reply, deadline: Deadline, until: str = "finished") -> Reply:
+        """Read this connection's frames into the reply until the named Reply property holds
+        (by default: done or failed). Following again goes on where it stopped."""
         def finished_or_closed() -> bool:
-            return reply.finished or self.close_code is not None
+            return getattr(reply, until) or self.close_code is not None
 
         async def catch_up():
-            nonlocal seen
             async with self._arrived:
                 while True:
-                    for frame in self.frames[seen:]:
+                    for frame in self.frames[reply.frames_read:]:
                         data = frame.data or {}
                         if reply.belongs_here(data):
                             reply.take(data)
-                    seen = len(self.frames)
+                    reply.frames_read = len(self.frames)
                     if finished_or_closed():
                         return
                     await self._arrived.wait()
         try:
             await deadline.wait_for(catch_up(), f"{self.label}: the reply")
         except WaitTimeout:
-            raise WaitTimeout(f"{self.label}: reply to {reply.client_message_id} not finished "
-                              f"after {deadline.within_s} s; so far {reply.describe()}") from None
-        if not reply.finished:
+            raise WaitTimeout(f"{self.label}: reply to {reply.client_message_id} not "
+                              f"{until.replace('_', ' ')} after {deadline.within_s} s; "
+                              f"so far {reply.describe()}") from None
+        if not getattr(reply, until):
             raise AssertionError(f"{self.label}: the connection closed with code "
-                                 f"{self.close_code} before the reply finished; "
+                                 f"{self.close_code} before the reply was {until}; "
                                  f"so far {reply.describe()}")
         return reply
 
@@ -156,6 +165,11 @@ class ChatConnection:
         """Send a message and wait for the whole reply (or its error)."""
         reply = Reply(await self.send_message(content))
         return await self.follow(reply, Deadline(within_s))
+
+    async def send(self, content: str, within_s: float = 10) -> Reply:
+        """Send a message and wait only until the engine has taken or refused it."""
+        reply = Reply(await self.send_message(content))
+        return await self.follow(reply, Deadline(within_s), until="answered_or_refused")
 
     async def wait_closed(self, within_s: float = 10) -> int | None:
         try:

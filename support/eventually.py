@@ -38,6 +38,10 @@ def equal_to(expected) -> Condition:
     return Condition(lambda value: value == expected, f"{expected!r}")
 
 
+def present(wanted: str) -> Condition:
+    return Condition(lambda value: value is not None, wanted)
+
+
 def truthy(wanted: str) -> Condition:
     return Condition(bool, wanted)
 

@@ -7,6 +7,7 @@ import redis.asyncio as aioredis
 JOBS = "llm_jobs"
 GROUP = "llm_workers"
 DEAD_LETTERS = "llm_jobs:dead"
+LIVE_WORKER_KEYS = "llm_workers:alive:*"
 
 
 class QueueProbe:
@@ -19,9 +20,36 @@ class QueueProbe:
 
     async def jobs_with(self, job_ids: set[str]) -> list[dict]:
         """The entries of llm_jobs, undelivered or pending, that carry one of these job ids."""
+        return await self._jobs_where("job_id", job_ids)
+
+    async def jobs_from(self, client_message_ids: set[str]) -> list[dict]:
+        """The queued jobs, if any, of these client messages."""
+        return await self._jobs_where("client_message_id", client_message_ids)
+
+    async def _jobs_where(self, field: str, values: set[str]) -> list[dict]:
         entries = await self.redis.xrange(JOBS)
         return [{"entry_id": entry_id, **fields} for entry_id, fields in entries
-                if fields.get("job_id") in job_ids]
+                if fields.get(field) in values]
+
+    async def live_workers(self) -> list[str]:
+        """The consumers of live worker processes, as the contract's keys say."""
+        prefix = LIVE_WORKER_KEYS[:-1]
+        return sorted([key[len(prefix):] async for key in
+                       self.redis.scan_iter(match=LIVE_WORKER_KEYS, count=1000)])
+
+    async def consumer_holding(self, job_id: str) -> str | None:
+        """The consumer that has this job delivered and not yet acknowledged, if any."""
+        entries = await self.jobs_with({job_id})
+        if not entries:
+            return None
+        pending = await self.redis.xpending_range(JOBS, GROUP, min=entries[0]["entry_id"],
+                                                  max=entries[0]["entry_id"], count=1)
+        return pending[0]["consumer"] if pending else None
+
+    async def dead_letters_for(self, job_id: str) -> list[dict]:
+        entries = await self.redis.xrange(DEAD_LETTERS)
+        return [{"entry_id": entry_id, **fields} for entry_id, fields in entries
+                if fields.get("job_id") == job_id]
 
     async def pending_entries(self, count: int = 100) -> list[dict]:
         try:

@@ -25,10 +25,10 @@ import redis
 from support.config import REPO_ROOT, SuiteConfig
 from support.eventually import WaitTimeout, eventually, truthy
 from support.postgres import PostgresServer
+from support.queue_probe import LIVE_WORKER_KEYS
 from support.processes import Service, StackError, claim_port, free_port, require_binary
 
 WORKERS = 2
-LIVE_WORKER_KEYS = "llm_workers:alive:*"  # see docs/contract.md, "Live workers"
 BOOT_TIMEOUT_S = 30
 
 

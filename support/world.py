@@ -19,15 +19,18 @@ import asyncpg
 import redis
 
 from support.chat_client import ChatConnection, Reply
+from support.eventually import Deadline
 from support.config import SuiteConfig
 from support.db_probe import DatabaseProbe
 from support.loop import BackgroundLoop
 from support.model_control import ModelControl
 from support.queue_probe import QueueProbe
 from support.processes import StackError
+from support.queue_filler import QueueFiller
 from support.stack import EmbeddedStack, Endpoints
 from support.tokens import user_token
 from support.transcript import Transcript
+from support.workers import WorkerControl
 
 REPLY_WITHIN_S = 30  # default bound for a whole reply
 CONNECT_WITHIN_S = 10
@@ -41,7 +44,14 @@ class Suite:
     queue: QueueProbe
     db: DatabaseProbe
     model: ModelControl | None
+    filler: QueueFiller
     stack: EmbeddedStack | None = None
+
+    @property
+    def workers(self) -> WorkerControl:
+        """Control of the worker processes: only where the suite runs them itself."""
+        assert self.stack is not None, "operating the workers needs the embedded stack"
+        return WorkerControl(self.stack.services["engine"].process.pid, self.queue)
 
     @classmethod
     def attach(cls, config: SuiteConfig) -> "Suite":
@@ -66,13 +76,14 @@ class Suite:
                 stack.stop()
             raise
         model = ModelControl(endpoints.model_url) if endpoints.model_url else None
-        return cls(config, endpoints, loop, queue, db, model, stack)
+        return cls(config, endpoints, loop, queue, db, model, QueueFiller(endpoints.redis_url),
+                   stack)
 
     def run(self, coroutine, within_s: float, what: str):
         return self.loop.run(coroutine, within_s, what)
 
     def detach(self):
-        for probe in (self.queue, self.db):
+        for probe in (self.queue, self.db, self.filler):
             try:
                 self.run(probe.close(), 5, "closing a probe")
             except Exception:  # the stack may already be gone; stopping matters more
@@ -148,7 +159,7 @@ class Person:
     def connect(self):
         """Open a new connection to the current conversation, closing any earlier one."""
         self.disconnect()
-        self.connection = self.cast.open_connection(self, self.conversation_id)
+        self.cast.connect([self])
 
     def disconnect(self):
         if self.connection is not None:
@@ -160,6 +171,20 @@ class Person:
         reply = self.suite.run(self.connection.ask(text, within_s), within_s + 5,
                                f"{self.name} asking {text!r}")
         self.remember(text, reply)
+        return reply
+
+    def send(self, text: str, within_s: float = CONNECT_WITHIN_S) -> Reply:
+        """Send a message and wait only until the engine has taken or refused it."""
+        assert self.connection is not None, f"{self.name} is not connected"
+        reply = self.suite.run(self.connection.send(text, within_s), within_s + 5,
+                               f"{self.name} sending {text!r}")
+        self.remember(text, reply)
+        return reply
+
+    def follow(self, reply: Reply, until: str = "finished", within_s: float = REPLY_WITHIN_S):
+        """Wait on her connection until the reply is finished (or the named Reply state)."""
+        self.suite.run(self.connection.follow(reply, Deadline(within_s), until),
+                       within_s + 5, f"{self.name} waiting for a reply to be {until}")
         return reply
 
     def remember(self, text: str, reply: Reply):
@@ -202,6 +227,15 @@ class Cast:
         assert self.named_last is not None, "no one has been named yet in this scenario"
         return self.named_last
 
+    def crowd(self, size: int) -> list[Person]:
+        """`size` new people, each connected to a new conversation of her own, all at once."""
+        first = len(self.people) + 1
+        people = [self.person(f"Person {n}") for n in range(first, first + size)]
+        for person in people:
+            person.conversations.append(str(uuid.uuid4()))
+        self.connect(people)
+        return people
+
     def ask_together(self, questions: dict[Person, str], within_s: float = REPLY_WITHIN_S):
         """Everyone sends at the same moment; wait for every reply."""
         async def all_at_once():
@@ -211,18 +245,27 @@ class Cast:
         for (person, text), reply in zip(questions.items(), replies):
             person.remember(text, reply)
 
-    def open_connection(self, person: Person, conversation_id: str) -> ChatConnection:
-        person.connections_opened += 1
-        label = f"{person.name}#{person.connections_opened}"
-        connection = ChatConnection(label, self.transcript)
-        url = (f"{self.suite.endpoints.engine_url}/ws/chat/{conversation_id}"
-               f"?token={person.token()}")
+    def connect(self, people: list[Person]):
+        """Connect each person to her current conversation, all at once."""
+        opening = []
+        for person in people:
+            person.connections_opened += 1
+            connection = ChatConnection(f"{person.name}#{person.connections_opened}",
+                                        self.transcript)
+            opening.append((person, connection, self.url_for(person, person.conversation_id)))
 
-        async def open_it():
-            return await connection.open(url, CONNECT_WITHIN_S)
-        self.suite.run(open_it(), CONNECT_WITHIN_S + 5, f"{label} connecting")
-        self.connections.append(connection)
-        return connection
+        async def open_all():
+            await asyncio.gather(*(connection.open(url, CONNECT_WITHIN_S)
+                                   for _, connection, url in opening))
+        self.suite.run(open_all(), CONNECT_WITHIN_S + 20,
+                       f"connecting {', '.join(person.name for person in people)}")
+        for person, connection, _ in opening:
+            person.connection = connection
+            self.connections.append(connection)
+
+    def url_for(self, person: Person, conversation_id: str) -> str:
+        return (f"{self.suite.endpoints.engine_url}/ws/chat/{conversation_id}"
+                f"?token={person.token()}")
 
     def model_requests(self) -> list[dict]:
         """What the scriptable model was sent since this scenario started."""

@@ -1,0 +1,80 @@
+"""Operating the engine's worker processes, in embedded mode where the suite runs them.
+
+Pausing and resuming go through the launcher's operational signals (engine/README.md,
+"Operating the engine"); crashes are real signals to the worker process that holds a job,
+found through the consumer name, which ends with the worker's pid (docs/contract.md).
+
+    workers = WorkerControl(launcher_pid, queue_probe)
+    await workers.pause()              # every worker stops; messages are still queued
+    await workers.resume()             # the workers come back
+    await workers.signal_holder(job_id, signal.SIGKILL)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from support.eventually import at_least, equal_to, eventually_async, present
+from support.queue_probe import QueueProbe
+
+WORKERS = 2
+SETTLE_WITHIN_S = 30  # default bound for workers to stop or come back
+
+
+class WorkerControl:
+    def __init__(self, launcher_pid: int, queue: QueueProbe, workers: int = WORKERS):
+        self.launcher_pid = launcher_pid
+        self.queue = queue
+        self.workers = workers
+
+    async def live(self) -> int:
+        return len(await self.queue.live_workers())
+
+    async def pause(self, within_s: float = SETTLE_WITHIN_S):
+        os.kill(self.launcher_pid, signal.SIGUSR1)
+        await eventually_async(self.live, equal_to(0), within_s, "live workers after pausing")
+
+    async def resume(self, within_s: float = SETTLE_WITHIN_S):
+        os.kill(self.launcher_pid, signal.SIGUSR2)
+        await self.wait_all_live(within_s)
+
+    async def wait_all_live(self, within_s: float = SETTLE_WITHIN_S):
+        await eventually_async(self.live, at_least(self.workers), within_s, "live workers")
+
+    async def holder_of(self, job_id: str, within_s: float = 10) -> tuple[str, int]:
+        """The consumer that has the job in hand, and its pid."""
+        async def holder():
+            return await self.queue.consumer_holding(job_id)
+        consumer = await eventually_async(holder, present("a consumer holding it"), within_s,
+                                          f"the worker holding job {job_id}")
+        return consumer, int(consumer.rsplit("-", 1)[1])
+
+    async def signal_holder(self, job_id: str, signal_number: int) -> int:
+        """Send a signal to the worker process writing this job's reply; return its pid."""
+        consumer, pid = await self.holder_of(job_id)
+        if not _is_child_of(pid, self.launcher_pid):
+            raise AssertionError(f"consumer {consumer} is not a worker of this engine "
+                                 f"(pid {pid} is not a child of launcher {self.launcher_pid})")
+        os.kill(pid, signal_number)
+        return pid
+
+    async def wait_exited(self, pid: int, within_s: float = 30):
+        await eventually_async(lambda: _alive(pid), equal_to(False), within_s,
+                               f"worker pid {pid} running")
+
+
+async def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def _is_child_of(pid: int, parent: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().split(") ", 1)[1].split()[1]) == parent
+    except (FileNotFoundError, IndexError, ValueError):
+        return False
