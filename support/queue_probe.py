@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import redis.asyncio as aioredis
 
 JOBS = "llm_jobs"
@@ -30,6 +32,14 @@ class QueueProbe:
         entries = await self.redis.xrange(JOBS)
         return [{"entry_id": entry_id, **fields} for entry_id, fields in entries
                 if fields.get(field) in values]
+
+    async def peak_depth_during(self, work):
+        """Run the coroutine while sampling the queue depth; return (its result, the peak)."""
+        peak = await self.depth()
+        task = asyncio.ensure_future(work)
+        while not task.done():
+            peak = max(peak, await self.depth())  # each round trip lets the work go on
+        return await task, max(peak, await self.depth())
 
     async def live_workers(self) -> list[str]:
         """The consumers of live worker processes, as the contract's keys say."""

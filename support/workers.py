@@ -53,23 +53,23 @@ class WorkerControl:
     async def signal_holder(self, job_id: str, signal_number: int) -> int:
         """Send a signal to the worker process writing this job's reply; return its pid."""
         consumer, pid = await self.holder_of(job_id)
-        if not _is_child_of(pid, self.launcher_pid):
-            raise AssertionError(f"consumer {consumer} is not a worker of this engine "
-                                 f"(pid {pid} is not a child of launcher {self.launcher_pid})")
+        self._check_ours(consumer, pid)
         os.kill(pid, signal_number)
         return pid
 
-    async def wait_exited(self, pid: int, within_s: float = 30):
-        await eventually_async(lambda: _alive(pid), equal_to(False), within_s,
-                               f"worker pid {pid} running")
+    async def crash_any(self) -> str:
+        """Kill one live worker outright; return its consumer name."""
+        live = await self.queue.live_workers()
+        assert live, "no live worker to crash"
+        pid = int(live[0].rsplit("-", 1)[1])
+        self._check_ours(live[0], pid)
+        os.kill(pid, signal.SIGKILL)
+        return live[0]
 
-
-async def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(") ", 1)[1][0] != "Z"  # a zombie has exited
-    except FileNotFoundError:
-        return False
+    def _check_ours(self, consumer: str, pid: int):
+        if not _is_child_of(pid, self.launcher_pid):
+            raise AssertionError(f"consumer {consumer} is not a worker of this engine "
+                                 f"(pid {pid} is not a child of launcher {self.launcher_pid})")
 
 
 def _is_child_of(pid: int, parent: int) -> bool:

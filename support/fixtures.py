@@ -1,0 +1,49 @@
+"""Fixtures for scenarios that change what every scenario shares: the workers and the queue.
+
+Each puts things back when the scenario ends, whether it passed or failed, so no later
+scenario inherits paused workers, filler jobs or a stalled model.
+"""
+
+from __future__ import annotations
+
+from behave import fixture
+
+from support.eventually import equal_to, eventually_async
+
+DRAIN_WITHIN_S = 60  # bound for the engine to answer what the scenario left queued
+
+
+@fixture
+def paused_workers(context):
+    """The workers stop; afterwards the filler goes, the workers return, the queue drains."""
+    suite = context.suite
+    suite.run(suite.workers.pause(), 40, "pausing the workers")
+    yield
+    restore_queue(suite)
+
+
+def restore_queue(suite):
+    suite.run(suite.filler.remove_all(), 60, "removing the filler jobs")
+    suite.run(suite.workers.resume(), 40, "resuming the workers")
+    suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S,
+                               "queue depth after the scenario"),
+              DRAIN_WITHIN_S + 5, "draining the queue")
+
+
+@fixture
+def stalled_model(context):
+    """The model holds every request; afterwards it answers again and the queue drains."""
+    suite = context.suite
+    suite.model.behave_like(stalled=True)
+    yield
+    suite.model.behave_like(stalled=False)
+    suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S * 3,
+                               "queue depth after the scenario"),
+              DRAIN_WITHIN_S * 3 + 5, "draining the queue")
+
+
+@fixture
+def all_workers_back(context):
+    """Afterwards, every worker the engine runs is alive again."""
+    yield
+    context.suite.run(context.suite.workers.wait_all_live(), 40, "waiting for the workers")
