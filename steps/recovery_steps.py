@@ -144,10 +144,10 @@ def then_one_answer_stored(context):
 
 @then("{count:d} workers are working again within {seconds:d} seconds")
 def then_workers_working_again(context, count, seconds):
-    queue = context.suite.queue
+    workers = context.suite.workers
 
     async def replaced():
-        live = await queue.live_workers()
+        live = await workers.live_consumers()
         return len([name for name in live if name != context.crashed])
     context.suite.run(eventually_async(replaced, at_least(count), seconds,
                                        f"live workers other than {context.crashed}"),

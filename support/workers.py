@@ -28,8 +28,14 @@ class WorkerControl:
         self.queue = queue
         self.workers = workers
 
+    async def live_consumers(self) -> list[str]:
+        """Live workers of this engine: a killed worker's key outlives it by up to 5 s, so
+        only keys whose pid is a running child of the launcher count."""
+        return [consumer for consumer in await self.queue.live_workers()
+                if _is_child_of(_pid_of(consumer), self.launcher_pid)]
+
     async def live(self) -> int:
-        return len(await self.queue.live_workers())
+        return len(await self.live_consumers())
 
     async def pause(self, within_s: float = SETTLE_WITHIN_S):
         os.kill(self.launcher_pid, signal.SIGUSR1)
@@ -48,7 +54,7 @@ class WorkerControl:
             return await self.queue.consumer_holding(job_id)
         consumer = await eventually_async(holder, present("a consumer holding it"), within_s,
                                           f"the worker holding job {job_id}")
-        return consumer, int(consumer.rsplit("-", 1)[1])
+        return consumer, _pid_of(consumer)
 
     async def signal_holder(self, job_id: str, signal_number: int) -> int:
         """Send a signal to the worker process writing this job's reply; return its pid."""
@@ -59,11 +65,9 @@ class WorkerControl:
 
     async def crash_any(self) -> str:
         """Kill one live worker outright; return its consumer name."""
-        live = await self.queue.live_workers()
+        live = await self.live_consumers()
         assert live, "no live worker to crash"
-        pid = int(live[0].rsplit("-", 1)[1])
-        self._check_ours(live[0], pid)
-        os.kill(pid, signal.SIGKILL)
+        os.kill(_pid_of(live[0]), signal.SIGKILL)
         return live[0]
 
     def _check_ours(self, consumer: str, pid: int):
@@ -72,9 +76,15 @@ class WorkerControl:
                                  f"(pid {pid} is not a child of launcher {self.launcher_pid})")
 
 
+def _pid_of(consumer: str) -> int:
+    return int(consumer.rsplit("-", 1)[1])
+
+
 def _is_child_of(pid: int, parent: int) -> bool:
+    """pid is a running (not yet reaped counts as gone) child process of parent."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
-            return int(stat.read().split(") ", 1)[1].split()[1]) == parent
+            state, parent_pid = stat.read().rsplit(") ", 1)[1].split()[:2]
     except (FileNotFoundError, IndexError, ValueError):
         return False
+    return state != "Z" and int(parent_pid) == parent
