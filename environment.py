@@ -33,12 +33,22 @@ def report_stack(suite: Suite):
         print(f"Running against the external engine at {suite.endpoints.engine_url}")
 
 
+# What a tagged scenario needs of the run, and what to tell the reader when it is missing.
+NEEDS = {
+    "scripted_model": (lambda suite: suite.model is not None,
+                       "needs the scriptable model: set GRIZZ_MODEL_URL to its address"),
+    "operates_workers": (lambda suite: suite.stack is not None,
+                         "operates the engine's processes: runs against the embedded stack"),
+}
+
+
 def before_scenario(context, scenario):
     report_meta.label_scenario(scenario)
     context.evidence_attached = False
-    if "scripted_model" in scenario.effective_tags and context.suite.model is None:
-        scenario.skip("needs the scriptable model: set GRIZZ_MODEL_URL to its address")
-        return
+    for tag, (available, reason) in NEEDS.items():
+        if tag in scenario.effective_tags and not available(context.suite):
+            scenario.skip(reason)
+            return
     if context.suite.model:
         context.suite.model.reset()
     context.cast = Cast(context.suite)

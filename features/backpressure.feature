@@ -1,4 +1,4 @@
-@backpressure
+@backpressure @operates_workers
 Feature: The assistant stays dependable when too much work is waiting
   When many messages wait for an answer, people are told the assistant is busy; when far
   too many wait, new messages are turned away with a time to try again, and nothing of a

@@ -1,4 +1,4 @@
-@backpressure @slow
+@backpressure @slow @scripted_model
 Feature: A flood of messages loses and duplicates nothing
   However many messages arrive while the model is stuck, each one either gets exactly one
   answer once the model is back, or is turned away and leaves no trace.

@@ -1,4 +1,4 @@
-@recovery
+@recovery @operates_workers @scripted_model
 Feature: Answers survive workers that crash, stop or cannot cope
   The workers that write the assistant's answers can die in the middle of one. People
   still get exactly one complete answer, nothing is stored twice, and a message that can
