@@ -56,3 +56,50 @@ def redis_url(tmp_path_factory) -> str:
     yield f"redis://127.0.0.1:{port}/0"
     server.terminate()
     server.wait(timeout=10)
+
+
+@pytest.fixture
+def with_redis(redis_url):
+    """Run an async scenario(client) on a freshly flushed Redis; returns what it returns."""
+    import asyncio
+
+    import redis.asyncio as redis
+
+    from app.core.redis_client import make_pool
+
+    def run(scenario):
+        async def main():
+            client = redis.Redis(connection_pool=make_pool(redis_url, max_connections=20))
+            try:
+                await client.flushall()
+                return await scenario(client)
+            finally:
+                await client.connection_pool.disconnect()
+        return asyncio.run(main())
+    return run
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A throwaway PostgreSQL with the Supabase schema, stopped after the session."""
+    import tempfile
+
+    from support.eventually import eventually, truthy
+    from support.postgres import PostgresServer
+    from support.processes import StackError, free_port
+
+    # Not pytest's tmp_path: its parents are private to root, and the server runs as postgres.
+    scratch = Path(tempfile.mkdtemp(prefix="grizz-engine-pg-"))
+    try:
+        server = PostgresServer(scratch, free_port(), scratch)
+        server.start()
+    except StackError as error:
+        shutil.rmtree(scratch, ignore_errors=True)
+        pytest.skip(str(error))
+    try:
+        eventually(server.ready, truthy("accepting connections"), within_s=30, what="PostgreSQL")
+        server.apply_schema()
+        yield server.url
+    finally:
+        server.service.stop()
+        shutil.rmtree(scratch, ignore_errors=True)

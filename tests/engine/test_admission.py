@@ -8,11 +8,13 @@ import pytest
 import redis.asyncio as redis
 
 from app.core.queue import (
+    CONVERSATION_JOBS_TTL_S,
     JOBS_STREAM,
     WORKER_GROUP,
     JobAdmitter,
     backpressure_at,
     check_backpressure,
+    conversation_jobs,
     ensure_worker_group,
     get_pending_job_count,
 )
@@ -20,9 +22,9 @@ from app.core.redis_client import make_pool
 from app.workers.job import acknowledge
 
 
-def job(n: int) -> dict[str, str]:
-    return {"job_id": f"job-{n}", "conversation_id": "c", "user_id": "u", "message_id": f"m-{n}",
-            "client_message_id": f"cm-{n}", "enqueued_at": "0"}
+def job(n: int, conversation: str = "c") -> dict[str, str]:
+    return {"job_id": f"job-{n}", "conversation_id": conversation, "user_id": "u",
+            "message_id": f"m-{n}", "client_message_id": f"cm-{n}", "enqueued_at": "0"}
 
 
 def run_with_redis(redis_url: str, scenario) -> object:
@@ -49,6 +51,43 @@ def test_admits_below_the_hard_limit_and_reports_the_depth_before(redis_url):
     assert depth == 3
     assert entries[0][1] == job(0)
     assert [a.entry_id for a in results] == [entry_id for entry_id, _ in entries]
+
+
+def test_admission_queues_each_entry_on_its_conversation_list_in_order(redis_url):
+    """Each admitted entry id is appended to llm_conversation:{id}:jobs, which gets a lifetime."""
+    async def scenario(r):
+        admitter = JobAdmitter(r, hard_limit=10)
+        a = [await admitter.admit(job(n, conversation)) for n, conversation in enumerate("abab")]
+        return (a, await r.lrange(conversation_jobs("a"), 0, -1),
+                await r.lrange(conversation_jobs("b"), 0, -1), await r.ttl(conversation_jobs("a")))
+
+    admissions, list_a, list_b, ttl = run_with_redis(redis_url, scenario)
+    assert list_a == [admissions[0].entry_id, admissions[2].entry_id]
+    assert list_b == [admissions[1].entry_id, admissions[3].entry_id]
+    assert 0 < ttl <= CONVERSATION_JOBS_TTL_S
+
+
+def test_a_refused_job_is_not_queued_on_its_conversation_list(redis_url):
+    """At the hard limit nothing is added to the conversation's list either."""
+    async def scenario(r):
+        admitter = JobAdmitter(r, hard_limit=1)
+        await admitter.admit(job(0, "a"))
+        await admitter.admit(job(1, "b"))
+        return await r.exists(conversation_jobs("b"))
+
+    assert run_with_redis(redis_url, scenario) == 0
+
+
+def test_acknowledging_removes_the_entry_from_its_conversation_list(redis_url):
+    """XACK, XDEL and LREM go together; the emptied list disappears."""
+    async def scenario(r):
+        await ensure_worker_group(r)
+        admitted = await JobAdmitter(r, hard_limit=5).admit(job(0, "a"))
+        await r.xreadgroup(WORKER_GROUP, "w", {JOBS_STREAM: ">"}, count=1)
+        await acknowledge(r, admitted.entry_id, "a")
+        return await r.xlen(JOBS_STREAM), await r.exists(conversation_jobs("a"))
+
+    assert run_with_redis(redis_url, scenario) == (0, 0)
 
 
 def test_refuses_at_the_hard_limit_without_adding(redis_url):

@@ -28,9 +28,24 @@ def alive_key(consumer: str) -> str:
     return f"llm_workers:alive:{consumer}"
 
 
+# The jobs of one conversation in the order they were admitted (stream entry ids). A job
+# waits for its turn on this list, so the replies of a conversation come one after another
+# (engine/README.md, "Replies in order"). Entries leave it when their job is acknowledged,
+# dead-lettered or dropped; an emptied list disappears. The lifetime, renewed on every use,
+# only bounds what a job that vanished by other means (a manual XDEL) could leave behind; it
+# is long because a job queued while the workers are paused must keep its place.
+CONVERSATION_JOBS_TTL_S = 86_400
+
+
+def conversation_jobs(conversation_id: str) -> str:
+    return f"llm_conversation:{conversation_id}:jobs"
+
+
 # Checking the depth and adding the job in one script is what makes admission atomic:
-# however many API processes race, the depth never passes the hard limit.
-# KEYS[1] job stream; ARGV[1] hard limit; ARGV[2] group; ARGV[3..] field, value, ...
+# however many API processes race, the depth never passes the hard limit. Queuing the entry
+# on its conversation's list in the same script makes the list's order the stream's order.
+# KEYS[1] job stream, KEYS[2] the conversation's job list;
+# ARGV[1] hard limit; ARGV[2] group; ARGV[3] list lifetime (s); ARGV[4..] field, value, ...
 ADMIT_JOB_LUA = """
 local depth = redis.call('XLEN', KEYS[1])
 if depth >= tonumber(ARGV[1]) then
@@ -41,7 +56,9 @@ if depth == 0 then
   -- the job added next is delivered. pcall swallows BUSYGROUP when it already exists.
   redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[2], '0', 'MKSTREAM')
 end
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))
+redis.call('RPUSH', KEYS[2], id)
+redis.call('EXPIRE', KEYS[2], ARGV[3])
 return {1, depth, id}
 """
 
@@ -91,10 +108,12 @@ class JobAdmitter:
         self._hard_limit = hard_limit
 
     async def admit(self, job: Mapping[str, str]) -> Admission:
-        args: list[str] = [str(self._hard_limit), WORKER_GROUP]
+        """Queue the job (it needs a conversation_id) unless the queue is at the hard limit."""
+        args: list[str] = [str(self._hard_limit), WORKER_GROUP, str(CONVERSATION_JOBS_TTL_S)]
         for field, value in job.items():
             args += [field, str(value)]
-        reply = await self._script(keys=[JOBS_STREAM], args=args)
+        keys = [JOBS_STREAM, conversation_jobs(str(job["conversation_id"]))]
+        reply = await self._script(keys=keys, args=args)
         if int(reply[0]) == 1:
             return Admission(admitted=True, depth_before=int(reply[1]), entry_id=str(reply[2]))
         return Admission(admitted=False, depth_before=int(reply[1]))

@@ -6,19 +6,20 @@ import asyncio
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 import redis.asyncio as redis
 from openai import OpenAIError
 
 from app.core.config import Settings
-from app.core.queue import DEAD_LETTERS, JOBS_STREAM, WORKER_GROUP, results_stream
+from app.core.queue import DEAD_LETTERS, JOBS_STREAM, WORKER_GROUP, conversation_jobs, results_stream
 from app.core.logs import log_failure
 from app.llm.client import ChatModel
 from app.services.replies import stored_reply
 from app.workers.results import ResultPublisher
 from app.workers.store import load_history, store_reply
+from app.workers.turns import TurnTaker
 
 log = logging.getLogger("grizz.worker")
 
@@ -32,13 +33,25 @@ class WorkerContext:
     redis: redis.Redis
     db: asyncpg.Pool
     model: ChatModel
+    turns: TurnTaker
+    # At most WORKER_CONCURRENCY jobs past their turn at once: they are the ones calling
+    # the model. Jobs waiting for their turn hold no slot, so they never hold up the job
+    # they wait for.
+    model_slots: asyncio.Semaphore
+    stopping: asyncio.Event  # set on SIGTERM: waiting jobs are given back, not answered
+    waiting: set[str] = field(default_factory=set)  # entry ids waiting for their turn
 
 
-async def acknowledge(r: redis.Redis, entry_id: str) -> None:
-    """XACK then XDEL, together: the stream keeps only unacknowledged jobs (depth = XLEN)."""
+async def acknowledge(r: redis.Redis, entry_id: str, conversation_id: str | None = None) -> None:
+    """XACK then XDEL, together: the stream keeps only unacknowledged jobs (depth = XLEN).
+
+    In the same MULTI the entry leaves its conversation's list: the next job's turn.
+    """
     async with r.pipeline(transaction=True) as pipe:
         pipe.xack(JOBS_STREAM, WORKER_GROUP, entry_id)
         pipe.xdel(JOBS_STREAM, entry_id)
+        if conversation_id:
+            pipe.lrem(conversation_jobs(conversation_id), 0, entry_id)
         await pipe.execute()
 
 
@@ -81,6 +94,8 @@ async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: s
             pipe.expire(key, ctx.settings.result_ttl_s)
         pipe.xack(JOBS_STREAM, WORKER_GROUP, entry_id)
         pipe.xdel(JOBS_STREAM, entry_id)
+        if fields.get("conversation_id"):
+            pipe.lrem(conversation_jobs(fields["conversation_id"]), 0, entry_id)
         await pipe.execute()
 
 
@@ -89,33 +104,74 @@ async def handle_job(ctx: WorkerContext, entry_id: str, fields: dict) -> None:
     tag = (f"{ctx.name} entry={entry_id} job_id={fields.get('job_id')} "
            f"conversation_id={fields.get('conversation_id')}")
     heartbeat = asyncio.create_task(keep_claimed(ctx, entry_id))
+    given_back: int | None = None
     try:
-        await _process(ctx, entry_id, fields, tag)
+        given_back = await _process(ctx, entry_id, fields, tag)
     except OpenAIError as error:
         log.warning("%s model failed (%s: %s); left pending for re-delivery", tag, type(error).__name__, error)
     except Exception:
         log_failure(log, "%s failed; left pending for re-delivery", tag)
     finally:
         heartbeat.cancel()
+    if given_back is not None:
+        # After the heartbeat has stopped, or its next beat would make the job look busy again.
+        try:
+            await ctx.turns.release(entry_id, given_back)
+            log.info("%s given back unanswered: the worker is stopping", tag)
+        except redis.RedisError as error:
+            log.warning("%s could not be given back (%s); claimable after the claim timeout", tag, error)
 
 
-async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str) -> None:
+@dataclass(frozen=True)
+class Job:
+    """A delivered, well-formed job."""
+
+    entry_id: str
+    fields: dict
+    attempt: int  # the delivery count
+    tag: str  # names the job in log lines
+    job_id: uuid.UUID
+    conversation_id: uuid.UUID
+    message_id: uuid.UUID
+
+    @property
+    def conversation_key(self) -> str:
+        """The conversation as admission named its job list: the raw field, not the UUID."""
+        return self.fields["conversation_id"]
+
+
+async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str) -> int | None:
+    """Answer the job; return its attempt instead if the worker stopped while it waited its turn."""
     attempt = await delivery_count(ctx, entry_id)
     if attempt is None:
         log.info("%s no longer pending (acknowledged elsewhere); skipped", tag)
-        return
+        return None
     try:
-        job_id = uuid.UUID(fields["job_id"])
-        conversation_id = uuid.UUID(fields["conversation_id"])
-        message_id = uuid.UUID(fields["message_id"])
+        job = Job(entry_id, fields, attempt, tag, uuid.UUID(fields["job_id"]),
+                  uuid.UUID(fields["conversation_id"]), uuid.UUID(fields["message_id"]))
     except (KeyError, ValueError):
         await dead_letter(ctx, entry_id, fields, "malformed job: job_id, conversation_id, message_id must be UUIDs")
         log.error("%s dead-lettered: malformed job", tag)
-        return
+        return None
 
-    publisher = ResultPublisher(ctx.redis, str(job_id), attempt, ctx.settings.result_ttl_s)
+    ctx.waiting.add(entry_id)
     try:
-        existing = await stored_reply(ctx.db, job_id)
+        my_turn = await ctx.turns.wait(job.conversation_key, entry_id, attempt, ctx.stopping, tag)
+    finally:
+        ctx.waiting.discard(entry_id)
+    if not my_turn:
+        return attempt
+    async with ctx.model_slots:
+        await _answer(ctx, job)
+    return None
+
+
+async def _answer(ctx: WorkerContext, job: Job) -> None:
+    """The job's turn has come: re-publish a stored reply, dead-letter it, or write the reply."""
+    tag, attempt = job.tag, job.attempt
+    publisher = ResultPublisher(ctx.redis, str(job.job_id), attempt, ctx.settings.result_ttl_s)
+    try:
+        existing = await stored_reply(ctx.db, job.job_id)
     except Exception:
         if attempt <= ctx.settings.max_deliveries:
             raise
@@ -126,19 +182,19 @@ async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str) ->
         # An earlier attempt stored the reply and died before acknowledging: do not ask again.
         # Checked before the delivery limit: a stored reply is never reported as a failure.
         await publisher.done(str(existing["id"]), existing["content"])
-        await acknowledge(ctx.redis, entry_id)
+        await acknowledge(ctx.redis, job.entry_id, job.conversation_key)
         log.info("%s attempt=%s reply already stored; done re-published", tag, attempt)
         return
     if attempt > ctx.settings.max_deliveries:
         reason = f"delivered {attempt} times, more than MAX_DELIVERIES={ctx.settings.max_deliveries}"
-        await dead_letter(ctx, entry_id, fields, reason)
+        await dead_letter(ctx, job.entry_id, job.fields, reason)
         log.error("%s dead-lettered: %s", tag, reason)
         return
 
-    history = await load_history(ctx.db, conversation_id, message_id)
+    history = await load_history(ctx.db, job.conversation_id, job.message_id)
     if history is None:
-        await acknowledge(ctx.redis, entry_id)
-        log.error("%s user message %s never became visible; job dropped", tag, message_id)
+        await acknowledge(ctx.redis, job.entry_id, job.conversation_key)
+        log.error("%s user message %s never became visible; job dropped", tag, job.message_id)
         return
 
     log.info("%s attempt=%s started (%s messages of history)", tag, attempt, len(history))
@@ -146,7 +202,7 @@ async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str) ->
     async for delta in ctx.model.stream_reply(history):
         parts.append(delta)
         await publisher.chunk(delta)
-    stored = await store_reply(ctx.db, conversation_id, job_id, "".join(parts))
+    stored = await store_reply(ctx.db, job.conversation_id, job.job_id, "".join(parts))
     await publisher.done(str(stored["id"]), stored["content"])
-    await acknowledge(ctx.redis, entry_id)
+    await acknowledge(ctx.redis, job.entry_id, job.conversation_key)
     log.info("%s attempt=%s done (%s chunks)", tag, attempt, len(parts))

@@ -1,4 +1,11 @@
-"""One worker process: a consumer of llm_workers handling up to WORKER_CONCURRENCY jobs."""
+"""One worker process: a consumer of llm_workers answering up to WORKER_CONCURRENCY jobs at once.
+
+A job may have to wait for the earlier jobs of its conversation (app/workers/turns.py). Such
+waiting jobs do not count against WORKER_CONCURRENCY, so a worker keeps reading while they
+wait, up to IN_HAND_PER_SLOT times WORKER_CONCURRENCY jobs in hand. Jobs of dead workers are
+claimed on every round whatever the worker holds: a waiting job may be waiting for one of
+them, and a worker too full to claim it would wait forever.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ from app.core.queue import (
 from app.core.redis_client import close_redis_pool, get_redis
 from app.llm.client import ChatModel
 from app.workers.job import WorkerContext, handle_job
+from app.workers.turns import TurnTaker
 
 log = logging.getLogger("grizz.worker")
 
@@ -34,6 +42,8 @@ READ_BLOCK_MS = 1000
 DEAD_CONSUMER_IDLE_MS = 60_000
 # After Redis errors, wait before trying again instead of spinning.
 REDIS_RETRY_S = 1.0
+# Jobs in hand, waiting ones included, at most this many times WORKER_CONCURRENCY.
+IN_HAND_PER_SLOT = 4
 
 
 def consumer_name(index: int) -> str:
@@ -48,10 +58,12 @@ class Worker:
         self.in_hand: dict[str, asyncio.Task] = {}
         self.claim_cursor = "0-0"
         self.unregistered = False  # set when Redis lost the group (flushed or restarted empty)
+        self.waiting: set[str] = set()  # entry ids in hand that wait for their turn
 
     def stop(self) -> None:
         if not self.stopping.is_set():
-            log.info("%s stopping: finishing %s job(s) in hand", self.name, len(self.in_hand))
+            log.info("%s stopping: finishing %s job(s) in hand, giving back %s waiting for their turn",
+                     self.name, len(self.in_hand) - len(self.waiting), len(self.waiting))
             self.stopping.set()
 
     async def run(self) -> None:
@@ -60,7 +72,12 @@ class Worker:
             loop.add_signal_handler(sig, self.stop)
         r = get_redis(self.settings)
         db = await create_db_pool(self.settings.database_url, self.settings.worker_concurrency + 1)
-        ctx = WorkerContext(self.name, self.settings, r, db, ChatModel(self.settings))
+        ctx = WorkerContext(
+            self.name, self.settings, r, db, ChatModel(self.settings),
+            turns=TurnTaker(r, self.name, self.settings.claim_timeout_ms),
+            model_slots=asyncio.Semaphore(self.settings.worker_concurrency),
+            stopping=self.stopping, waiting=self.waiting,
+        )
         await self.register(r)
         alive = asyncio.create_task(self.stay_alive(r))
         log.info("%s ready (concurrency %s)", self.name, self.settings.worker_concurrency)
@@ -119,20 +136,28 @@ class Worker:
             except redis.RedisError as error:
                 log.warning("%s could not renew its alive key: %s", self.name, error)
 
+    def room(self) -> int:
+        """How many new jobs to read: slots not taken by jobs past their turn, within the cap."""
+        answering = len(self.in_hand) - len(self.waiting)
+        cap = IN_HAND_PER_SLOT * self.settings.worker_concurrency
+        return min(self.settings.worker_concurrency - answering, cap - len(self.in_hand))
+
     async def consume(self, ctx: WorkerContext) -> None:
         while not self.stopping.is_set():
-            free = self.settings.worker_concurrency - len(self.in_hand)
-            if free <= 0:
-                await asyncio.wait(list(self.in_hand.values()), timeout=1, return_when=asyncio.FIRST_COMPLETED)
-                continue
             try:
                 if self.unregistered:
                     await self.register(ctx.redis)
                     self.unregistered = False
-                entries = await self.claim_idle(ctx.redis, free)
-                if len(entries) < free:
+                # Claimed jobs are always taken, even beyond the cap: see the module docstring.
+                entries = await self.claim_idle(ctx.redis, self.settings.worker_concurrency)
+                room = self.room() - len(entries)
+                if room > 0:
                     # Block for new jobs only when there is nothing reclaimed to start now.
-                    entries += await self.read_new(ctx.redis, free - len(entries), block=not entries)
+                    entries += await self.read_new(ctx.redis, room, block=not entries)
+                elif not entries:
+                    # Full: wait for a job to end (or to start waiting its turn), then claim again.
+                    await asyncio.wait(list(self.in_hand.values()), timeout=1,
+                                       return_when=asyncio.FIRST_COMPLETED)
             except ResponseError as error:
                 # NOGROUP, or UNBLOCKED when the stream was deleted under a blocked read: Redis
                 # was flushed or restarted empty. Recreate the group and go on.
