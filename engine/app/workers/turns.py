@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import redis.asyncio as redis
 
@@ -76,6 +77,7 @@ class TurnTaker:
             return True
         log.info("%s waiting for the earlier jobs of its conversation", tag)
         await self._set_delivery_count(entry_id, attempt - 1)
+        began = time.monotonic()
         while not stopping.is_set():
             try:
                 await asyncio.wait_for(stopping.wait(), TURN_POLL_S)
@@ -85,7 +87,7 @@ class TurnTaker:
                 break
             if await self.is_my_turn(conversation_id, entry_id):
                 await self._set_delivery_count(entry_id, attempt)
-                log.info("%s its turn has come", tag)
+                log.debug("%s its turn came after %.1fs", tag, time.monotonic() - began)
                 return True
         return False
 
