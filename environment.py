@@ -58,6 +58,7 @@ def after_step(context, step):
     cast = getattr(context, "cast", None)
     if cast is not None and step.status.has_failed():
         # The failed step is still open in Allure here, so the evidence lands on it.
+        evidence.attach_transcript(cast)
         evidence.attach_failure_evidence(cast, context.suite)
         context.evidence_attached = True
 
