@@ -38,7 +38,7 @@ def redis_url(tmp_path_factory) -> str:
     """A throwaway redis-server on a free loopback port, stopped after the session."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed")
+        pytest.fail("redis-server is not installed: run `make setup`", pytrace=False)
     workdir = tmp_path_factory.mktemp("redis")
     port = _free_port()
     server = subprocess.Popen(
@@ -95,7 +95,7 @@ def database_url():
         server.start()
     except StackError as error:
         shutil.rmtree(scratch, ignore_errors=True)
-        pytest.skip(str(error))
+        pytest.fail(str(error), pytrace=False)
     try:
         eventually(server.ready, truthy("accepting connections"), within_s=30, what="PostgreSQL")
         server.apply_schema()
