@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app import __version__
 from app.api.chat_socket import chat_endpoint
 from app.core.config import Settings, load_settings
 from app.core.db import create_db_pool
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health")
     async def health() -> dict:
         # Reached only after the lifespan connected to Redis and PostgreSQL.
-        return {"status": "ok"}
+        return {"status": "ok", "version": __version__}
 
     app.add_api_websocket_route("/ws/chat/{conversation_id}", chat_endpoint)
     return app
