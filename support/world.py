@@ -167,17 +167,17 @@ class Person:
             self.connection = None
 
     def ask(self, text: str, within_s: float = REPLY_WITHIN_S) -> Reply:
+        """Send a message and wait for the whole reply (or its error)."""
         assert self.connection is not None, f"{self.name} is not connected"
-        reply = self.suite.run(self.connection.ask(text, within_s), within_s + 5,
-                               f"{self.name} asking {text!r}")
-        self.remember(text, reply)
-        return reply
+        return self._say(text, self.connection.ask, within_s, "asking")
 
     def send(self, text: str, within_s: float = CONNECT_WITHIN_S) -> Reply:
         """Send a message and wait only until the engine has taken or refused it."""
         assert self.connection is not None, f"{self.name} is not connected"
-        reply = self.suite.run(self.connection.send(text, within_s), within_s + 5,
-                               f"{self.name} sending {text!r}")
+        return self._say(text, self.connection.send, within_s, "sending")
+
+    def _say(self, text: str, how, within_s: float, doing: str) -> Reply:
+        reply = self.suite.run(how(text, within_s), within_s + 5, f"{self.name} {doing} {text!r}")
         self.remember(text, reply)
         return reply
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import redis.asyncio as redis
 
 from app.core.queue import (
     CONVERSATION_JOBS_TTL_S,
@@ -18,7 +17,6 @@ from app.core.queue import (
     ensure_worker_group,
     get_pending_job_count,
 )
-from app.core.redis_client import make_pool
 from app.workers.job import acknowledge
 
 
@@ -27,33 +25,21 @@ def job(n: int, conversation: str = "c") -> dict[str, str]:
             "message_id": f"m-{n}", "client_message_id": f"cm-{n}", "enqueued_at": "0"}
 
 
-def run_with_redis(redis_url: str, scenario) -> object:
-    """Run an async scenario with a client on a freshly flushed Redis."""
-    async def main():
-        client = redis.Redis(connection_pool=make_pool(redis_url, max_connections=20))
-        try:
-            await client.flushall()
-            return await scenario(client)
-        finally:
-            await client.connection_pool.disconnect()
-    return asyncio.run(main())
-
-
-def test_admits_below_the_hard_limit_and_reports_the_depth_before(redis_url):
+def test_admits_below_the_hard_limit_and_reports_the_depth_before(with_redis):
     """Below the hard limit the job is added and the depth before it is returned."""
     async def scenario(r):
         admitter = JobAdmitter(r, hard_limit=5)
         results = [await admitter.admit(job(n)) for n in range(3)]
         return results, await r.xlen(JOBS_STREAM), await r.xrange(JOBS_STREAM)
 
-    results, depth, entries = run_with_redis(redis_url, scenario)
+    results, depth, entries = with_redis(scenario)
     assert [(a.admitted, a.depth_before) for a in results] == [(True, 0), (True, 1), (True, 2)]
     assert depth == 3
     assert entries[0][1] == job(0)
     assert [a.entry_id for a in results] == [entry_id for entry_id, _ in entries]
 
 
-def test_admission_queues_each_entry_on_its_conversation_list_in_order(redis_url):
+def test_admission_queues_each_entry_on_its_conversation_list_in_order(with_redis):
     """Each admitted entry id is appended to llm_conversation:{id}:jobs, which gets a lifetime."""
     async def scenario(r):
         admitter = JobAdmitter(r, hard_limit=10)
@@ -61,13 +47,13 @@ def test_admission_queues_each_entry_on_its_conversation_list_in_order(redis_url
         return (a, await r.lrange(conversation_jobs("a"), 0, -1),
                 await r.lrange(conversation_jobs("b"), 0, -1), await r.ttl(conversation_jobs("a")))
 
-    admissions, list_a, list_b, ttl = run_with_redis(redis_url, scenario)
+    admissions, list_a, list_b, ttl = with_redis(scenario)
     assert list_a == [admissions[0].entry_id, admissions[2].entry_id]
     assert list_b == [admissions[1].entry_id, admissions[3].entry_id]
     assert 0 < ttl <= CONVERSATION_JOBS_TTL_S
 
 
-def test_a_refused_job_is_not_queued_on_its_conversation_list(redis_url):
+def test_a_refused_job_is_not_queued_on_its_conversation_list(with_redis):
     """At the hard limit nothing is added to the conversation's list either."""
     async def scenario(r):
         admitter = JobAdmitter(r, hard_limit=1)
@@ -75,10 +61,10 @@ def test_a_refused_job_is_not_queued_on_its_conversation_list(redis_url):
         await admitter.admit(job(1, "b"))
         return await r.exists(conversation_jobs("b"))
 
-    assert run_with_redis(redis_url, scenario) == 0
+    assert with_redis(scenario) == 0
 
 
-def test_acknowledging_removes_the_entry_from_its_conversation_list(redis_url):
+def test_acknowledging_removes_the_entry_from_its_conversation_list(with_redis):
     """XACK, XDEL and LREM go together; the emptied list disappears."""
     async def scenario(r):
         await ensure_worker_group(r)
@@ -87,10 +73,10 @@ def test_acknowledging_removes_the_entry_from_its_conversation_list(redis_url):
         await acknowledge(r, admitted.entry_id, "a")
         return await r.xlen(JOBS_STREAM), await r.exists(conversation_jobs("a"))
 
-    assert run_with_redis(redis_url, scenario) == (0, 0)
+    assert with_redis(scenario) == (0, 0)
 
 
-def test_refuses_at_the_hard_limit_without_adding(redis_url):
+def test_refuses_at_the_hard_limit_without_adding(with_redis):
     """At the hard limit the job is refused and the stream is unchanged."""
     async def scenario(r):
         admitter = JobAdmitter(r, hard_limit=2)
@@ -99,36 +85,36 @@ def test_refuses_at_the_hard_limit_without_adding(redis_url):
         refused = await admitter.admit(job(2))
         return refused, await r.xlen(JOBS_STREAM)
 
-    refused, depth = run_with_redis(redis_url, scenario)
+    refused, depth = with_redis(scenario)
     assert (refused.admitted, refused.depth_before, refused.entry_id) == (False, 2, None)
     assert depth == 2
 
 
-def test_concurrent_admissions_never_pass_the_hard_limit(redis_url):
+def test_concurrent_admissions_never_pass_the_hard_limit(with_redis):
     """However many admissions race, exactly hard-limit jobs get in and XLEN stops there."""
     async def scenario(r):
         admitters = [JobAdmitter(r, hard_limit=25) for _ in range(4)]
         results = await asyncio.gather(*(admitters[n % 4].admit(job(n)) for n in range(200)))
         return results, await r.xlen(JOBS_STREAM)
 
-    results, depth = run_with_redis(redis_url, scenario)
+    results, depth = with_redis(scenario)
     assert sum(a.admitted for a in results) == 25
     assert depth == 25
     assert sorted(a.depth_before for a in results if a.admitted) == list(range(25))
 
 
-def test_admission_creates_the_group_so_the_first_job_is_delivered(redis_url):
+def test_admission_creates_the_group_so_the_first_job_is_delivered(with_redis):
     """On an empty (e.g. flushed) Redis the script creates llm_workers at id 0, so workers read the job."""
     async def scenario(r):
         await JobAdmitter(r, hard_limit=5).admit(job(0))
         return await r.xreadgroup(WORKER_GROUP, "w", {JOBS_STREAM: ">"}, count=10)
 
-    [[stream, entries]] = run_with_redis(redis_url, scenario)
+    [[stream, entries]] = with_redis(scenario)
     assert stream == JOBS_STREAM
     assert [fields["job_id"] for _, fields in entries] == ["job-0"]
 
 
-def test_depth_counts_pending_jobs_until_acknowledged(redis_url):
+def test_depth_counts_pending_jobs_until_acknowledged(with_redis):
     """Read-but-unacknowledged jobs still count; XACK plus XDEL removes them from the depth."""
     async def scenario(r):
         await ensure_worker_group(r)
@@ -142,17 +128,17 @@ def test_depth_counts_pending_jobs_until_acknowledged(redis_url):
         pending = await r.xpending(JOBS_STREAM, WORKER_GROUP)
         return after_read, after_ack, pending["pending"]
 
-    assert run_with_redis(redis_url, scenario) == (3, 2, 1)
+    assert with_redis(scenario) == (3, 2, 1)
 
 
-def test_ensure_worker_group_is_idempotent(redis_url):
+def test_ensure_worker_group_is_idempotent(with_redis):
     """Creating the group twice is harmless (BUSYGROUP is ignored)."""
     async def scenario(r):
         await ensure_worker_group(r)
         await ensure_worker_group(r)
         return [group["name"] for group in await r.xinfo_groups(JOBS_STREAM)]
 
-    assert run_with_redis(redis_url, scenario) == [WORKER_GROUP]
+    assert with_redis(scenario) == [WORKER_GROUP]
 
 
 @pytest.mark.parametrize(
@@ -164,7 +150,7 @@ def test_backpressure_levels(depth, busy, full):
     assert (level.busy, level.full) == (busy, full)
 
 
-def test_check_backpressure_reads_the_live_depth(redis_url):
+def test_check_backpressure_reads_the_live_depth(with_redis):
     """check_backpressure reports the stream's current depth against the limits."""
     async def scenario(r):
         admitter = JobAdmitter(r, hard_limit=10)
@@ -172,5 +158,5 @@ def test_check_backpressure_reads_the_live_depth(redis_url):
             await admitter.admit(job(n))
         return await check_backpressure(r, soft_limit=3, hard_limit=10)
 
-    level = run_with_redis(redis_url, scenario)
+    level = with_redis(scenario)
     assert (level.depth, level.busy, level.full) == (4, True, False)
