@@ -28,7 +28,7 @@ test: unit-tests
 report:
 	@scripts/report
 
-steps:
+steps: setup
 	@scripts/steps-catalog
 
 clean:

@@ -34,11 +34,13 @@ def given_workers_paused(context):
 
 @given("{count:d} messages are already waiting for an answer")
 def given_messages_waiting(context, count):
+    """Filler jobs bring the queue depth to exactly that number (workers paused)."""
     context.suite.run(context.suite.filler.fill_to(count), 60, f"filling the queue to {count}")
 
 
 @given("she has sent a message that was turned away")
 def given_she_was_turned_away(context):
+    """She sends a message and the engine refuses it as overloaded."""
     reply = context.cast.she.send(QUESTION)
     assert reply.error and reply.error.get("code") == "overloaded", reply.describe()
 
@@ -51,11 +53,14 @@ def when_she_sends_a_message(context):
 
 @when("the waiting messages are cleared and the assistant catches up")
 def when_queue_clears(context):
+    """The filler goes, the workers resume, and the queue drains to empty."""
     restore_queue(context.suite)
 
 
 @when("{count:d} people each send a message at the same moment")
 def when_people_send_at_once(context, count):
+    """New people, each in her own conversation, send at once; the queue depth is sampled
+    meanwhile."""
     people = context.cast.crowd(count)
     replies, peak = context.suite.run(
         context.suite.queue.peak_depth_during(crowd.send_at_once(people, QUESTION, 30)),
@@ -65,12 +70,14 @@ def when_people_send_at_once(context, count):
 
 @then("her message is accepted")
 def then_her_message_is_accepted(context):
+    """An ack and no error for her last message."""
     reply = context.cast.she.last_reply
     assert reply.ack is not None and reply.error is None, reply.describe()
 
 
 @then("her message is answered")
 def then_her_message_is_answered(context):
+    """Her last message gets a finished answer (done)."""
     reply = context.cast.she.follow(context.cast.she.last_reply)
     assert reply.done is not None, reply.describe()
 
@@ -85,6 +92,7 @@ def then_answered_without_notice(context):
 
 @then("she is told the assistant is busy")
 def then_told_busy(context):
+    """A queue_busy notice arrives for her last message."""
     reply = context.cast.she.follow(context.cast.she.last_reply, until="notices", within_s=10)
     codes = [notice.get("code") for notice in reply.notices]
     assert codes == ["queue_busy"], f"notices were {reply.notices}"
@@ -92,6 +100,7 @@ def then_told_busy(context):
 
 @then("she is told the assistant is overloaded and when to try again")
 def then_told_overloaded(context):
+    """No ack; an overloaded error with a positive retry_after in seconds."""
     reply = context.cast.she.last_reply
     assert reply.ack is None, f"the message was accepted: {reply.describe()}"
     error = reply.error or {}
@@ -103,6 +112,7 @@ def then_told_overloaded(context):
 
 @then("nothing of her message was kept")
 def then_nothing_kept(context):
+    """No row in her conversation and no job in the queue for her refused message."""
     person = context.cast.she
     reply = person.last_reply
     assert reply.error is not None, f"the message was not turned away: {reply.describe()}"
@@ -115,18 +125,21 @@ def then_nothing_kept(context):
 
 @then("still {count:d} messages are waiting")
 def then_still_waiting(context, count):
+    """The queue depth is exactly that number."""
     depth = context.suite.run(context.suite.queue.depth(), 10, "queue depth")
     assert depth == count, f"queue depth is {depth}, expected {count}"
 
 
 @then("her connection is still open")
 def then_connection_open(context):
+    """Her WebSocket has not been closed by the engine."""
     connection = context.cast.she.connection
     assert connection.close_code is None, f"the connection closed with {connection.close_code}"
 
 
 @then("exactly {accepted:d} of their messages are accepted and {refused:d} are turned away")
 def then_exactly_accepted(context, accepted, refused):
+    """Counts the acks and overloaded errors of the people who sent at once."""
     replies = context.crowd_replies
     taken = [r for r in replies if r.ack is not None]
     turned_away = [r for r in replies if r.error and r.error.get("code") == "overloaded"]
@@ -137,4 +150,5 @@ def then_exactly_accepted(context, accepted, refused):
 
 @then("the number of waiting messages never went above {limit:d}")
 def then_depth_never_above(context, limit):
+    """The highest queue depth sampled while they sent."""
     assert context.peak_depth <= limit, f"the queue depth reached {context.peak_depth}"

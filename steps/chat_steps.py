@@ -29,6 +29,7 @@ def given_she_has_told_the_assistant(context, text):
 
 @given("she has had one exchange with the assistant")
 def given_she_has_had_one_exchange(context):
+    """She says hello and waits for the whole reply."""
     speak(context, "Hello, assistant")
 
 
@@ -46,6 +47,7 @@ def when_she_asks(context, text):
 
 @when("{first} and {second} each send a message at the same moment")
 def when_two_people_send_at_once(context, first, second):
+    """Both send a greeting at the same moment and wait for their replies."""
     people = [context.cast.person(first), context.cast.person(second)]
     context.sent_by = {person.name: f"Greetings from {person.name}" for person in people}
     context.cast.ask_together({person: context.sent_by[person.name] for person in people})
@@ -65,6 +67,7 @@ def then_her_message_is_acknowledged(context):
 
 @then("the reply arrives in at least {count:d} pieces, in order")
 def then_reply_arrives_in_pieces(context, count):
+    """At least that many chunk frames, with seq 0, 1, 2, ... in order."""
     chunks = context.cast.she.last_reply.chunks
     numbers = [chunk["seq"] for chunk in chunks]
     assert len(chunks) >= count, f"the reply came in {len(chunks)} pieces: {chunks}"
@@ -73,6 +76,7 @@ def then_reply_arrives_in_pieces(context, count):
 
 @then("the finished reply is exactly the pieces put together")
 def then_reply_is_pieces_joined(context):
+    """The done frame's content equals the chunks joined in order."""
     reply = context.cast.she.last_reply
     joined = "".join(chunk["content"] for chunk in reply.chunks)
     assert reply.content == joined, f"done said {reply.content!r}, pieces make {joined!r}"
@@ -80,18 +84,22 @@ def then_reply_is_pieces_joined(context):
 
 @then('the reply mentions "{text}"')
 def then_reply_mentions(context, text):
+    """The finished reply contains the text."""
     content = context.cast.she.last_reply.content
     assert text in content, f"the reply was {content!r}"
 
 
 @then('the reply does not mention "{text}"')
 def then_reply_does_not_mention(context, text):
+    """The finished reply does not contain the text."""
     content = context.cast.she.last_reply.content
     assert text not in content, f"the reply was {content!r}"
 
 
 @then("each of them gets only the reply to their own message")
 def then_each_gets_only_their_own_reply(context):
+    """No frame of another job on each one's socket, and each was shown the reply stored in her
+    own conversation."""
     for name, text in context.sent_by.items():
         person = context.cast.person(name)
         own_job = person.last_reply.job_id

@@ -31,6 +31,7 @@ def given_model_stalled(context):
 
 @when("{people:d} people send {each:d} messages each as fast as they can")
 def when_people_flood(context, people, each):
+    """New people each send that many messages without waiting; counts accepted and refused."""
     crowd_people = context.cast.crowd(people)
     replies = context.suite.run(crowd.flood(crowd_people, each, FLOOD_WITHIN_S),
                                 FLOOD_WITHIN_S + 10, "the flood")
@@ -43,11 +44,14 @@ def when_people_flood(context, people, each):
 
 @when("the model recovers")
 def when_model_recovers(context):
+    """The stalled model answers again, the held requests first."""
     context.suite.model.behave_like(stalled=False)
 
 
 @then("every accepted message is answered exactly once")
 def then_each_accepted_answered_once(context):
+    """Every acked message gets done, and each conversation stores one reply per accepted
+    message."""
     context.suite.run(crowd.finish_all(context.flood, ANSWERS_WITHIN_S), ANSWERS_WITHIN_S + 10,
                       "answers to the flood")
     problems, answered = [], 0
@@ -69,6 +73,7 @@ def then_each_accepted_answered_once(context):
 
 @then("every turned-away message left nothing behind")
 def then_turned_away_left_nothing(context):
+    """No refused message is stored in PostgreSQL or queued in Redis."""
     turned_away = {r.client_message_id for _, rs in context.flood for r in rs if r.ack is None}
     stored = sum(1 for person, _ in context.flood
                  for row in context.suite.run(context.suite.db.messages(person.conversation_id),

@@ -26,9 +26,13 @@ def assert_history_is(person, exchanges: int):
 
 @then("her conversation history holds her message followed by the assistant's reply")
 def then_history_holds_one_exchange(context):
+    """PostgreSQL holds her message and the reply she was shown, in order, with the ids the
+    frames gave."""
     assert_history_is(context.cast.she, exchanges=1)
 
 
 @then("her conversation history holds both exchanges, in order")
 def then_history_holds_both_exchanges(context):
+    """PostgreSQL holds both her messages and both replies, in order, with the ids the frames
+    gave."""
     assert_history_is(context.cast.she, exchanges=2)

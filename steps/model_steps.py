@@ -8,6 +8,8 @@ from behave import then
 
 @then("the model was given all her earlier messages and the assistant's replies, in order")
 def then_model_was_given_whole_history(context):
+    """The scriptable model's last request held every earlier turn of this conversation, in
+    order."""
     person = context.cast.she
     expected = []
     for text, reply in person.exchanges_here():

@@ -57,33 +57,39 @@ def crash_holder(context, reply, signal_number=signal.SIGKILL):
 
 @given("the assistant answers slowly")
 def given_slow_answers(context):
+    """The scriptable model answers in 10 pieces, 150 ms apart."""
     context.suite.model.behave_like(**SLOW)
 
 
 @given("she has asked a question and the answer has started")
 def given_answer_started(context):
+    """She sends a question and the first piece of the answer has arrived."""
     person = context.cast.she
     person.follow(person.send("Tell me a long story"), until="started", within_s=15)
 
 
 @given('the model fails every time it is asked about "{topic}"')
 def given_model_fails_on(context, topic):
+    """The scriptable model answers HTTP 500 to any message containing the topic."""
     context.poison_topic = topic
     context.suite.model.behave_like(poison_text=topic)
 
 
 @when("the worker writing her answer crashes")
 def when_worker_crashes(context):
+    """SIGKILL to the worker process holding her job."""
     crash_holder(context, context.cast.she.last_reply)
 
 
 @when("the worker writing her answer is asked to stop")
 def when_worker_asked_to_stop(context):
+    """SIGTERM to the worker process holding her job."""
     crash_holder(context, context.cast.she.last_reply, signal.SIGTERM)
 
 
 @when("a worker crashes")
 def when_a_worker_crashes(context):
+    """SIGKILL to one live worker process."""
     use_fixture(all_workers_back, context)
     workers = context.suite.workers
     context.crashed = context.suite.run(workers.crash_any(), 20, "crashing a worker")
@@ -91,6 +97,7 @@ def when_a_worker_crashes(context):
 
 @when("she sends {count:d} messages without waiting for the answers")
 def when_she_sends_several(context, count):
+    """She sends that many numbered messages, each acked, without waiting for answers."""
     person = context.cast.she
     context.sent_in_order = [person.send(f"Message number {n}") for n in range(1, count + 1)]
     for reply in context.sent_in_order:
@@ -99,17 +106,21 @@ def when_she_sends_several(context, count):
 
 @when("the workers come back")
 def when_workers_come_back(context):
+    """The paused workers are resumed (launcher SIGUSR2)."""
     context.suite.run(context.suite.workers.resume(), 40, "resuming the workers")
 
 
 @when('{name} sends "{text}"')
 def when_person_sends(context, name, text):
+    """The named person sends the message; it is acked; no waiting for the answer."""
     reply = context.cast.person(name).send(text)
     assert reply.ack is not None, reply.describe()
 
 
 @when("she asks {count:d} questions and the worker writing each answer crashes halfway")
 def when_crash_every_answer(context, count):
+    """For each question: wait for its first piece, SIGKILL the worker holding it, wait for the
+    answer."""
     person = context.cast.she
     crashed = []
     for n in range(1, count + 1):
@@ -122,6 +133,7 @@ def when_crash_every_answer(context, count):
 
 @then("she receives one complete answer, written again from the start")
 def then_complete_after_restart(context):
+    """The answer finishes with an attempt above 1, exactly its final attempt's pieces."""
     reply = context.cast.she.follow(context.cast.she.last_reply, within_s=40)
     assert_complete(reply)
     assert reply.done["attempt"] > 1, f"the answer was not restarted: {reply.describe()}"
@@ -129,6 +141,7 @@ def then_complete_after_restart(context):
 
 @then("she receives one complete answer, in a single attempt")
 def then_complete_in_one_attempt(context):
+    """The answer finishes in attempt 1, exactly its pieces."""
     reply = context.cast.she.follow(context.cast.she.last_reply, within_s=40)
     assert_complete(reply)
     assert reply.done["attempt"] == 1, f"the answer was restarted: {reply.describe()}"
@@ -136,6 +149,7 @@ def then_complete_in_one_attempt(context):
 
 @then("exactly one answer to her question is stored")
 def then_one_answer_stored(context):
+    """One assistant row for her job, with the content she was shown."""
     person = context.cast.she
     stored = stored_answers(person, person.last_reply.job_id)
     assert len(stored) == 1, f"{len(stored)} answers stored: {stored}"
@@ -144,6 +158,7 @@ def then_one_answer_stored(context):
 
 @then("{count:d} workers are working again within {seconds:d} seconds")
 def then_workers_working_again(context, count, seconds):
+    """Live workers other than the crashed one reach the count in time."""
     workers = context.suite.workers
 
     async def replaced():
@@ -156,6 +171,7 @@ def then_workers_working_again(context, count, seconds):
 
 @then("each of her messages is answered once, in the order she sent them")
 def then_answered_in_order(context):
+    """Each message finishes; done frames come in the order sent; one stored reply each."""
     person = context.cast.she
     for reply in context.sent_in_order:
         assert_complete(person.follow(reply, within_s=60))
@@ -169,6 +185,7 @@ def then_answered_in_order(context):
 
 @then("Grace gets her answer while Ada is still waiting")
 def then_grace_answered_first(context):
+    """Grace's answer is done while Ada's poisoned message is still unfinished."""
     grace, ada = context.cast.person("Grace"), context.cast.person("Ada")
     grace.follow(grace.last_reply)
     assert grace.last_reply.done is not None, grace.last_reply.describe()
@@ -177,6 +194,7 @@ def then_grace_answered_first(context):
 
 @then("Ada is told her message could not be answered")
 def then_ada_told_failure(context):
+    """Ada's message ends with an llm_failed error, never a done."""
     ada = context.cast.person("Ada")
     reply = ada.follow(ada.last_reply, within_s=DEAD_LETTER_WITHIN_S)
     assert reply.done is None and reply.error is not None, reply.describe()
@@ -185,6 +203,7 @@ def then_ada_told_failure(context):
 
 @then("her message was set aside after {attempts:d} attempts")
 def then_set_aside(context, attempts):
+    """One dead letter for her job, and the model was asked exactly that many times."""
     reply = context.cast.she.last_reply
     dead = context.suite.run(context.suite.queue.dead_letters_for(reply.job_id), 10,
                              "reading the dead letters")
@@ -196,6 +215,7 @@ def then_set_aside(context, attempts):
 
 @then("she has received {count:d} complete answers")
 def then_received_complete_answers(context, count):
+    """She has that many replies, each complete in its final attempt."""
     replies = context.cast.she.replies
     assert len(replies) == count, f"she has {len(replies)} replies"
     for reply in replies:
@@ -204,6 +224,7 @@ def then_received_complete_answers(context, count):
 
 @then("exactly {count:d} answers are stored in her conversation")
 def then_answers_stored(context, count):
+    """That many assistant rows in her conversation, each for a different job."""
     rows = [row for row in context.cast.she.history() if row["role"] == "assistant"]
     assert len(rows) == count, f"{len(rows)} answers stored"
     assert len({row["job_id"] for row in rows}) == count, "two answers share a job"
