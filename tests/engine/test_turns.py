@@ -91,7 +91,11 @@ def test_a_waiting_job_goes_when_the_one_ahead_is_acknowledged_and_its_wait_is_n
         first, second = await admit_and_read(r, "c", "c")
         turns = TurnTaker(r, "w1", CLAIM_TIMEOUT_MS)
         waiter = asyncio.create_task(turns.wait("c", second, 1, asyncio.Event(), "test"))
-        await asyncio.sleep(0.3)
+        # Bounded poll until the waiter has taken its wait off the delivery count.
+        for _ in range(200):
+            if await times_delivered(r, second) == 0:
+                break
+            await asyncio.sleep(0.01)
         during = (waiter.done(), await times_delivered(r, second))
         await acknowledge(r, first, "c")
         went = await asyncio.wait_for(waiter, 2)

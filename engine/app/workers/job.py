@@ -63,18 +63,34 @@ async def delivery_count(ctx: WorkerContext, entry_id: str) -> int | None:
     return int(pending[0]["times_delivered"]) if pending else None
 
 
-async def keep_claimed(ctx: WorkerContext, entry_id: str) -> None:
-    """Reset the entry's idle time regularly so no other worker claims a job being written.
+# Resets the entry's idle time only while this worker still owns it. A plain XCLAIM with
+# min-idle 0 would take the job back from a worker that rightly reclaimed it after this one
+# stalled, and two workers would then write the same reply. JUSTID counts no delivery.
+# KEYS[1] job stream; ARGV[1] group, ARGV[2] this consumer, ARGV[3] entry id.
+HEARTBEAT_LUA = """
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if pending[1] == nil or pending[1][2] ~= ARGV[2] then
+  return 0
+end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+return 1
+"""
 
-    XCLAIM with min-idle 0 and JUSTID resets the idle time without counting a delivery.
-    """
+
+async def keep_claimed(ctx: WorkerContext, entry_id: str, on_lost) -> None:
+    """Keep the job from looking idle; call on_lost() and stop once another worker has it."""
     interval = ctx.settings.claim_timeout_ms / 3000
+    beat = ctx.redis.register_script(HEARTBEAT_LUA)
     while True:
         await asyncio.sleep(interval)
         try:
-            await ctx.redis.xclaim(JOBS_STREAM, WORKER_GROUP, ctx.name, 0, [entry_id], justid=True)
+            owned = await beat(keys=[JOBS_STREAM], args=[WORKER_GROUP, ctx.name, entry_id])
         except redis.RedisError as error:
             log.warning("heartbeat failed entry=%s: %s", entry_id, error)
+            continue
+        if not int(owned):
+            on_lost()
+            return
 
 
 async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: str) -> None:
@@ -103,10 +119,20 @@ async def handle_job(ctx: WorkerContext, entry_id: str, fields: dict) -> None:
     """Process one job. Any failure leaves it pending, to be re-delivered or dead-lettered."""
     tag = (f"{ctx.name} entry={entry_id} job_id={fields.get('job_id')} "
            f"conversation_id={fields.get('conversation_id')}")
-    heartbeat = asyncio.create_task(keep_claimed(ctx, entry_id))
+    work = asyncio.ensure_future(_process(ctx, entry_id, fields, tag))
+    lost = asyncio.Event()
+
+    def stop_writing() -> None:
+        lost.set()
+        work.cancel()
+    heartbeat = asyncio.create_task(keep_claimed(ctx, entry_id, stop_writing))
     given_back: int | None = None
     try:
-        given_back = await _process(ctx, entry_id, fields, tag)
+        given_back = await work
+    except asyncio.CancelledError:
+        if not lost.is_set():
+            raise
+        log.warning("%s taken over by another worker after this one stalled; stopped writing", tag)
     except OpenAIError as error:
         log.warning("%s model failed (%s: %s); left pending for re-delivery", tag, type(error).__name__, error)
     except Exception:
