@@ -31,6 +31,15 @@ async def times_delivered(r, entry_id: str) -> int:
     return entry["times_delivered"]
 
 
+async def until_waiting(r, entry_id: str) -> None:
+    """Bounded poll (2 s) until a waiter has taken its wait off the job's delivery count."""
+    for _ in range(200):
+        if await times_delivered(r, entry_id) == 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"job {entry_id} still counted as delivered after 2 s")
+
+
 def test_the_first_job_goes_and_the_next_waits_until_it_is_acknowledged(with_redis):
     async def scenario(r):
         first, second = await admit_and_read(r, "c", "c")
@@ -91,11 +100,7 @@ def test_a_waiting_job_goes_when_the_one_ahead_is_acknowledged_and_its_wait_is_n
         first, second = await admit_and_read(r, "c", "c")
         turns = TurnTaker(r, "w1", CLAIM_TIMEOUT_MS)
         waiter = asyncio.create_task(turns.wait("c", second, 1, asyncio.Event(), "test"))
-        # Bounded poll until the waiter has taken its wait off the delivery count.
-        for _ in range(200):
-            if await times_delivered(r, second) == 0:
-                break
-            await asyncio.sleep(0.01)
+        await until_waiting(r, second)
         during = (waiter.done(), await times_delivered(r, second))
         await acknowledge(r, first, "c")
         went = await asyncio.wait_for(waiter, 2)
@@ -111,7 +116,7 @@ def test_a_stopping_worker_gives_a_waiting_job_back_claimable_at_once(with_redis
         turns = TurnTaker(r, "w1", CLAIM_TIMEOUT_MS)
         stopping = asyncio.Event()
         waiter = asyncio.create_task(turns.wait("c", second, 1, stopping, "test"))
-        await asyncio.sleep(0.2)
+        await until_waiting(r, second)
         stopping.set()
         went = await asyncio.wait_for(waiter, 2)
         await turns.release(second, 1)
