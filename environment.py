@@ -4,6 +4,7 @@ and put the evidence of each failure into the Allure report."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from support import evidence, report_meta
@@ -13,6 +14,9 @@ from support.world import Cast, Suite
 
 
 def before_all(context):
+    # A CI time-out or a `kill` sends SIGTERM: leave through SystemExit so that atexit
+    # stops the embedded stack, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     try:
         context.suite = Suite.attach(load_config(context.config.userdata))
     except (ConfigError, StackError) as problem:

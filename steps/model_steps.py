@@ -16,8 +16,10 @@ def then_model_was_given_whole_history(context):
         expected += [{"role": "user", "content": text},
                      {"role": "assistant", "content": reply.content}]
     expected.pop()  # the last reply is what the model was asked to write
-    requests = context.cast.model_requests()
-    assert requests, "the model was sent nothing during this scenario"
+    question = expected[-1]["content"]
+    requests = [request for request in context.cast.model_requests()
+                if request["messages"] and request["messages"][-1].get("content") == question]
+    assert requests, f"the model was never asked {question!r} during this scenario"
     sent = [{"role": m["role"], "content": m["content"]} for m in requests[-1]["messages"]
             if m["role"] in ("user", "assistant")]
     assert sent == expected, f"the model was sent {sent}, expected {expected}"

@@ -185,11 +185,14 @@ def then_answered_in_order(context):
 
 @then("Grace gets her answer while Ada is still waiting")
 def then_grace_answered_first(context):
-    """Grace's answer is done while Ada's poisoned message is still unfinished."""
+    """Grace's done frame arrived before any final frame of Ada's poisoned message."""
     grace, ada = context.cast.person("Grace"), context.cast.person("Ada")
     grace.follow(grace.last_reply)
     assert grace.last_reply.done is not None, grace.last_reply.describe()
-    assert not ada.last_reply.finished, f"Ada's message finished first: {ada.last_reply.describe()}"
+    grace_done = grace.connection.arrival_of(grace.last_reply, "done")
+    ada_end = ada.connection.arrival_of(ada.last_reply, "done", "error")
+    assert ada_end is None or grace_done.at_ms < ada_end.at_ms, (
+        f"Ada's message ended at {ada_end.at_ms} ms, before Grace's answer at {grace_done.at_ms} ms")
 
 
 @then("Ada is told her message could not be answered")

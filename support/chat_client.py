@@ -70,10 +70,13 @@ class Reply:
         elif kind == "done":
             self.done = frame
         elif kind == "chunk":
-            # A restarted reply begins again with a higher attempt: drop the old pieces.
-            if self.chunks and frame.get("attempt", 1) > self.chunks[-1].get("attempt", 1):
+            # A restarted reply begins again with a higher attempt: drop the old pieces, and
+            # ignore late pieces of an attempt already superseded.
+            latest = self.chunks[-1].get("attempt", 1) if self.chunks else 0
+            if frame.get("attempt", 1) > latest:
                 self.chunks = []
-            self.chunks.append(frame)
+            if frame.get("attempt", 1) >= latest:
+                self.chunks.append(frame)
 
     def belongs_here(self, frame: dict) -> bool:
         if frame.get("client_message_id") == self.client_message_id:
@@ -121,6 +124,14 @@ class ChatConnection:
             self.transcript.record(self.label, "closed", f"code {self.close_code}")
             async with self._arrived:
                 self._arrived.notify_all()
+
+    def arrival_of(self, reply: Reply, *kinds: str) -> Frame | None:
+        """The first frame of these kinds for this reply that has arrived so far, if any."""
+        for frame in list(self.frames):
+            data = frame.data or {}
+            if data.get("type") in kinds and reply.belongs_here(data):
+                return frame
+        return None
 
     async def send_text(self, text: str):
         self.transcript.record(self.label, "sent", text)

@@ -15,16 +15,21 @@ DRAIN_WITHIN_S = 60  # bound for the engine to answer what the scenario left que
 
 @fixture
 def paused_workers(context):
-    """The workers stop; afterwards the filler goes, the workers return, the queue drains."""
+    """The workers stop; afterwards the filler goes, the workers return, the queue drains.
+    Restored even when pausing itself failed, so no later scenario runs without workers."""
     suite = context.suite
-    suite.run(suite.workers.pause(), 40, "pausing the workers")
-    yield
-    restore_queue(suite)
+    try:
+        suite.run(suite.workers.pause(), 40, "pausing the workers")
+        yield
+    finally:
+        restore_queue(suite)
 
 
 def restore_queue(suite):
-    suite.run(suite.filler.remove_all(), 60, "removing the filler jobs")
-    suite.run(suite.workers.resume(), 40, "resuming the workers")
+    try:
+        suite.run(suite.filler.remove_all(), 60, "removing the filler jobs")
+    finally:
+        suite.run(suite.workers.resume(), 40, "resuming the workers")
     suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S,
                                "queue depth after the scenario"),
               DRAIN_WITHIN_S + 5, "draining the queue")
@@ -34,9 +39,11 @@ def restore_queue(suite):
 def stalled_model(context):
     """The model holds every request; afterwards it answers again and the queue drains."""
     suite = context.suite
-    suite.model.behave_like(stalled=True)
-    yield
-    suite.model.behave_like(stalled=False)
+    try:
+        suite.model.behave_like(stalled=True)
+        yield
+    finally:
+        suite.model.behave_like(stalled=False)
     suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S * 3,
                                "queue depth after the scenario"),
               DRAIN_WITHIN_S * 3 + 5, "draining the queue")

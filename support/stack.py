@@ -10,6 +10,7 @@ on free loopback ports in a scratch directory, with their logs kept under report
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import os
 import secrets
 import shutil
@@ -29,6 +30,19 @@ from support.queue_probe import LIVE_WORKER_KEYS
 from support.processes import Service, StackError, claim_port, free_port, require_binary
 
 WORKERS = 2
+# The engine's settings in the embedded stack, whatever the caller's environment holds: the
+# specs name the contract's limits (3000, 5000, 3 deliveries).
+ENGINE_SETTINGS = {
+    "QUEUE_SOFT_LIMIT": "3000", "QUEUE_HARD_LIMIT": "5000", "MAX_DELIVERIES": "3",
+    "RESULT_TTL_S": "300", "WORKER_CONCURRENCY": "8", "LOG_LEVEL": "INFO",
+    # Short enough that recovery scenarios finish quickly, long enough that a busy
+    # worker's heartbeat keeps its job.
+    "CLAIM_TIMEOUT_MS": "2000",
+    # Longer than any stall a scenario holds the model in (the flood's bound is 300 s).
+    "LLM_TIMEOUT_S": "600",
+    # Below the 10 s the suite gives the launcher to stop, so no worker outlives it.
+    "SHUTDOWN_TIMEOUT_S": "5",
+}
 BOOT_TIMEOUT_S = 30
 
 
@@ -79,7 +93,8 @@ class EmbeddedStack:
         self.logs_dir.mkdir(parents=True)
         self.scratch = Path(tempfile.mkdtemp(prefix="grizz-stack-"))
 
-        engine_port = claim_port(self.config.engine_port, "the engine", "GRIZZ_ENGINE_PORT")
+        if self.config.engine_port is not None:  # a fixed port in use is said at once
+            claim_port(self.config.engine_port, "the engine", "GRIZZ_ENGINE_PORT")
         ports = {name: free_port() for name in ("postgres", "redis", "model")}
         self._start_redis(redis_server, ports["redis"])
         self._start_model(ports["model"])
@@ -87,7 +102,7 @@ class EmbeddedStack:
         self.services["postgres"] = postgres.start()
 
         endpoints = Endpoints(
-            engine_url=f"ws://127.0.0.1:{engine_port}",
+            engine_url="",  # known once the engine's port is picked
             redis_url=f"redis://127.0.0.1:{ports['redis']}/0",
             database_url=postgres.url,
             jwt_secret=secrets.token_urlsafe(32),
@@ -97,6 +112,9 @@ class EmbeddedStack:
                    lambda: _http_ok(f"{endpoints.model_url}/health"))
         self._wait("postgres", "PostgreSQL", postgres.ready)
         postgres.apply_schema()
+        # Picked only now, just before the engine binds it, so nothing else takes it meanwhile.
+        engine_port = claim_port(self.config.engine_port, "the engine", "GRIZZ_ENGINE_PORT")
+        endpoints = dataclasses.replace(endpoints, engine_url=f"ws://127.0.0.1:{engine_port}")
         self._start_engine(endpoints, engine_port)
         self._wait("engine", "the engine",
                    lambda: _http_ok(f"http://127.0.0.1:{engine_port}/health"))
@@ -118,14 +136,11 @@ class EmbeddedStack:
                                 "--host", "127.0.0.1", "--port", str(port)], cwd=REPO_ROOT)
 
     def _start_engine(self, endpoints: Endpoints, port: int):
-        env = {**os.environ,
+        env = {**os.environ, **ENGINE_SETTINGS,
                "DATABASE_URL": endpoints.database_url, "REDIS_URL": endpoints.redis_url,
                "LLM_BASE_URL": f"{endpoints.model_url}/v1", "LLM_API_KEY": "not-a-real-key",
                "LLM_MODEL": "grizz-scripted", "SUPABASE_JWT_SECRET": endpoints.jwt_secret,
-               "HOST": "127.0.0.1", "PORT": str(port),
-               # Short enough that recovery scenarios finish quickly, long enough that a
-               # busy worker's heartbeat keeps its job.
-               "CLAIM_TIMEOUT_MS": "2000", "PYTHONUNBUFFERED": "1"}
+               "HOST": "127.0.0.1", "PORT": str(port), "PYTHONUNBUFFERED": "1"}
         engine_dir = self.config.engine_dir.resolve()
         self._service("engine", [sys.executable, "launcher.py", "--workers", str(WORKERS)],
                       cwd=engine_dir, env=env)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import re
 import urllib.request
 import uuid
@@ -76,13 +77,19 @@ class Suite:
                 stack.stop()
             raise
         model = ModelControl(endpoints.model_url) if endpoints.model_url else None
-        return cls(config, endpoints, loop, queue, db, model, QueueFiller(endpoints.redis_url),
-                   stack)
+        suite = cls(config, endpoints, loop, queue, db, model, QueueFiller(endpoints.redis_url),
+                    stack)
+        # Also on SIGTERM or Ctrl-C: the probes let go before the servers stop.
+        atexit.register(suite.detach)
+        return suite
 
     def run(self, coroutine, within_s: float, what: str):
         return self.loop.run(coroutine, within_s, what)
 
     def detach(self):
+        """Close the probes, then stop the stack; a second call does nothing."""
+        if self.loop.loop.is_closed():
+            return
         for probe in (self.queue, self.db, self.filler):
             try:
                 self.run(probe.close(), 5, "closing a probe")
@@ -253,6 +260,7 @@ class Cast:
             connection = ChatConnection(f"{person.name}#{person.connections_opened}",
                                         self.transcript)
             opening.append((person, connection, self.url_for(person, person.conversation_id)))
+            self.connections.append(connection)  # closed by leave() even if opening fails
 
         async def open_all():
             await asyncio.gather(*(connection.open(url, CONNECT_WITHIN_S)
@@ -261,7 +269,6 @@ class Cast:
                        f"connecting {', '.join(person.name for person in people)}")
         for person, connection, _ in opening:
             person.connection = connection
-            self.connections.append(connection)
 
     def url_for(self, person: Person, conversation_id: str) -> str:
         return (f"{self.suite.endpoints.engine_url}/ws/chat/{conversation_id}"
