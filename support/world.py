@@ -183,6 +183,19 @@ class Person:
         assert self.connection is not None, f"{self.name} is not connected"
         return self._say(text, self.connection.send, within_s, "sending")
 
+    def send_frame(self, frame: str, client_message_id: str,
+                   within_s: float = CONNECT_WITHIN_S) -> Reply:
+        """Send a raw frame that carries this client_message_id; wait until taken or refused."""
+        assert self.connection is not None, f"{self.name} is not connected"
+
+        async def send_and_follow():
+            await self.connection.send_text(frame)
+            return await self.connection.follow(Reply(client_message_id), Deadline(within_s),
+                                                "answered_or_refused")
+        reply = self.suite.run(send_and_follow(), within_s + 5, f"{self.name} sending {frame!r}")
+        self.replies.append(reply)
+        return reply
+
     def _say(self, text: str, how, within_s: float, doing: str) -> Reply:
         reply = self.suite.run(how(text, within_s), within_s + 5, f"{self.name} {doing} {text!r}")
         self.remember(text, reply)
@@ -270,9 +283,25 @@ class Cast:
         for person, connection, _ in opening:
             person.connection = connection
 
-    def url_for(self, person: Person, conversation_id: str) -> str:
-        return (f"{self.suite.endpoints.engine_url}/ws/chat/{conversation_id}"
-                f"?token={person.token()}")
+    def url_for(self, person: Person, conversation_id: str, token: str | None = "") -> str:
+        """The chat URL; token "" means her own valid token, None means no token at all."""
+        url = f"{self.suite.endpoints.engine_url}/ws/chat/{conversation_id}"
+        if token is None:
+            return url
+        return f"{url}?token={token or person.token()}"
+
+    def knock(self, person: Person, conversation_id: str, token: str | None = "") -> int | None:
+        """Try to open a conversation; return the close code the engine answers with."""
+        person.connections_opened += 1
+        connection = ChatConnection(f"{person.name}#{person.connections_opened}",
+                                    self.transcript)
+        self.connections.append(connection)
+
+        async def knock_and_wait():
+            await connection.open(self.url_for(person, conversation_id, token), CONNECT_WITHIN_S)
+            return await connection.wait_closed(CONNECT_WITHIN_S)
+        return self.suite.run(knock_and_wait(), 2 * CONNECT_WITHIN_S + 5,
+                              f"{connection.label} knocking at {conversation_id}")
 
     def model_requests(self) -> list[dict]:
         """What the scriptable model was sent since this scenario started."""
