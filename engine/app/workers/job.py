@@ -219,6 +219,8 @@ async def _answer(ctx: WorkerContext, job: Job) -> None:
 
     history = await load_history(ctx.db, job.conversation_id, job.message_id)
     if history is None:
+        # Never silence: a client that was acknowledged hears that this message failed.
+        await publisher.error("internal", "Your message could not be found; send it again.")
         await acknowledge(ctx.redis, job.entry_id, job.conversation_key)
         log.error("%s user message %s never became visible; job dropped", tag, job.message_id)
         return
