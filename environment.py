@@ -10,7 +10,8 @@ import sys
 from support import evidence, report_meta
 from support.config import ConfigError, load_config
 from support.processes import StackError
-from support.world import Cast, Suite
+from support.suite import Suite
+from support.world import Cast
 
 
 def before_all(context):
