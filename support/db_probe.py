@@ -21,12 +21,6 @@ class DatabaseProbe:
             conversation_id)
         return [dict(row) for row in rows]
 
-    async def conversation(self, conversation_id: str) -> dict | None:
-        row = await self.pool.fetchrow(
-            "select id, user_id, created_at from public.conversations where id = $1",
-            conversation_id)
-        return dict(row) if row else None
-
     async def server_version(self) -> str:
         return await self.pool.fetchval("show server_version")
 

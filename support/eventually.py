@@ -30,10 +30,6 @@ def at_least(n) -> Condition:
     return Condition(lambda value: value >= n, f"at least {n}")
 
 
-def at_most(n) -> Condition:
-    return Condition(lambda value: value <= n, f"at most {n}")
-
-
 def equal_to(expected) -> Condition:
     return Condition(lambda value: value == expected, f"{expected!r}")
 

@@ -34,9 +34,3 @@ class Transcript:
                       text)
         self.frames.append(frame)
         return frame
-
-    def render(self) -> str:
-        arrows = {"sent": "->", "received": "<-", "closed": "xx"}
-        return "\n".join(f"{frame.at_ms:>7} ms  {frame.connection:<10} "
-                         f"{arrows.get(frame.direction, '  ')} {frame.text}"
-                         for frame in self.frames)
