@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 class Frame:
     at_ms: int  # milliseconds since the scenario started
     connection: str  # e.g. "Ada#1"
-    direction: str  # "sent", "received" or "closed"
+    direction: str  # "opened", "sent", "received" or "closed"
     text: str
 
     @property
