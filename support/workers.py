@@ -17,8 +17,8 @@ import signal
 
 from support.eventually import at_least, equal_to, eventually_async, present
 from support.queue_probe import QueueProbe
+from support.stack import WORKERS
 
-WORKERS = 2
 SETTLE_WITHIN_S = 30  # default bound for workers to stop or come back
 
 
@@ -50,9 +50,8 @@ class WorkerControl:
 
     async def holder_of(self, job_id: str, within_s: float = 10) -> tuple[str, int]:
         """The consumer that has the job in hand, and its pid."""
-        async def holder():
-            return await self.queue.consumer_holding(job_id)
-        consumer = await eventually_async(holder, present("a consumer holding it"), within_s,
+        consumer = await eventually_async(lambda: self.queue.consumer_holding(job_id),
+                                          present("a consumer holding it"), within_s,
                                           f"the worker holding job {job_id}")
         return consumer, _pid_of(consumer)
 
