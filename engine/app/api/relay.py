@@ -69,7 +69,17 @@ async def relay_retry(
     if not await r.exists(results_stream(str(job_id))):
         reply = await stored_reply(pool, job_id)
         if reply is not None:
-            # The attempt that wrote it is no longer known; no chunks precede this frame.
+            # The attempt that wrote it is no longer known: replay it as attempt 1, in one
+            # piece, so the done frame matches the pieces before it.
+            await send(
+                {
+                    "type": "chunk",
+                    "job_id": str(job_id),
+                    "attempt": 1,
+                    "seq": 0,
+                    "content": reply["content"],
+                }
+            )
             await send(
                 {
                     "type": "done",

@@ -207,6 +207,8 @@ async def _answer(ctx: WorkerContext, job: Job) -> None:
     if existing is not None:
         # An earlier attempt stored the reply and died before acknowledging: do not ask again.
         # Checked before the delivery limit: a stored reply is never reported as a failure.
+        # As a new attempt whose one piece is the whole reply, so done matches its pieces.
+        await publisher.chunk(existing["content"])
         await publisher.done(str(existing["id"]), existing["content"])
         await acknowledge(ctx.redis, job.entry_id, job.conversation_key)
         log.info("%s attempt=%s reply already stored; done re-published", tag, attempt)
