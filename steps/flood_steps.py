@@ -7,20 +7,14 @@
     Then every turned-away message left nothing behind
 """
 
-import sys
-
 from behave import given, then, use_fixture, when
 
 from support import crowd
+from support.console import say
 from support.fixtures import stalled_model
 
 FLOOD_WITHIN_S = 300
 ANSWERS_WITHIN_S = 600
-
-
-def say(text):
-    """Counts a reader of the console wants to see, passed or failed."""
-    print(f"\n    {text}", file=sys.__stdout__, flush=True)
 
 
 @given("the model has stalled")
@@ -58,8 +52,7 @@ def then_each_accepted_answered_once(context):
     for person, replies in context.flood:
         accepted = [r for r in replies if r.ack is not None]
         unanswered = [r.describe() for r in accepted if r.done is None]
-        stored = context.suite.run(context.suite.db.messages(person.conversation_id), 30,
-                                   "reading a conversation")
+        stored = person.history()
         answers = [row for row in stored if row["role"] == "assistant"]
         answered += len(answers)
         if unanswered:
@@ -76,8 +69,7 @@ def then_turned_away_left_nothing(context):
     """No refused message is stored in PostgreSQL or queued in Redis."""
     turned_away = {r.client_message_id for _, rs in context.flood for r in rs if r.ack is None}
     stored = sum(1 for person, _ in context.flood
-                 for row in context.suite.run(context.suite.db.messages(person.conversation_id),
-                                              30, "reading a conversation")
+                 for row in person.history()
                  if row["client_message_id"] in turned_away)
     queued = context.suite.run(context.suite.queue.jobs_from(turned_away), 30, "the queue")
     say(f"flood: {len(turned_away)} turned away, {stored} of them stored, {len(queued)} queued")

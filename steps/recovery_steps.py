@@ -23,10 +23,10 @@
 """
 
 import signal
-import sys
 
 from behave import given, then, use_fixture, when
 
+from support.console import say
 from support.eventually import at_least, eventually_async
 from support.fixtures import all_workers_back
 
@@ -127,8 +127,7 @@ def when_crash_every_answer(context, count):
         reply = person.follow(person.send(f"Question {n}"), until="started", within_s=20)
         crashed.append(crash_holder(context, reply))
         person.follow(reply, within_s=40)
-    print(f"\n    crashed {len(crashed)} workers, {len(set(crashed))} distinct pids",
-          file=sys.__stdout__, flush=True)
+    say(f"crashed {len(crashed)} workers, {len(set(crashed))} distinct pids")
 
 
 @then("she receives one complete answer, written again from the start")
