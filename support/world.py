@@ -161,11 +161,8 @@ class Cast:
         """Connect each person to her current conversation, all at once."""
         opening = []
         for person in people:
-            person.connections_opened += 1
-            connection = ChatConnection(f"{person.name}#{person.connections_opened}",
-                                        self.transcript)
+            connection = self._new_connection(person)
             opening.append((person, connection, self.url_for(person, person.conversation_id)))
-            self.connections.append(connection)  # closed by leave() even if opening fails
 
         async def open_all():
             await asyncio.gather(*(connection.open(url, CONNECT_WITHIN_S)
@@ -174,6 +171,13 @@ class Cast:
                        f"connecting {', '.join(person.name for person in people)}")
         for person, connection, _ in opening:
             person.connection = connection
+
+    def _new_connection(self, person: Person) -> ChatConnection:
+        """A connection labelled Name#n, kept so leave() closes it even if opening fails."""
+        person.connections_opened += 1
+        connection = ChatConnection(f"{person.name}#{person.connections_opened}", self.transcript)
+        self.connections.append(connection)
+        return connection
 
     def url_for(self, person: Person, conversation_id: str, token: str | None = "") -> str:
         """The chat URL; token "" means her own valid token, None means no token at all."""
@@ -184,10 +188,7 @@ class Cast:
 
     def knock(self, person: Person, conversation_id: str, token: str | None = "") -> int | None:
         """Try to open a conversation; return the close code the engine answers with."""
-        person.connections_opened += 1
-        connection = ChatConnection(f"{person.name}#{person.connections_opened}",
-                                    self.transcript)
-        self.connections.append(connection)
+        connection = self._new_connection(person)
 
         async def knock_and_wait():
             await connection.open(self.url_for(person, conversation_id, token), CONNECT_WITHIN_S)
