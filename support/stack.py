@@ -34,7 +34,7 @@ WORKERS = 2
 # specs name the contract's limits (3000, 5000, 3 deliveries).
 ENGINE_SETTINGS = {
     "QUEUE_SOFT_LIMIT": "3000", "QUEUE_HARD_LIMIT": "5000", "MAX_DELIVERIES": "3",
-    "RESULT_TTL_S": "300", "WORKER_CONCURRENCY": "8", "LOG_LEVEL": "INFO",
+    "RESULT_TTL_S": "300", "WORKER_CONCURRENCY": "256", "LOG_LEVEL": "INFO",
     # Short enough that recovery scenarios finish quickly, long enough that a busy
     # worker's heartbeat keeps its job.
     "CLAIM_TIMEOUT_MS": "2000",

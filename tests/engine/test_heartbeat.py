@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.core.queue import JOBS_STREAM, WORKER_GROUP
-from app.workers.job import HEARTBEAT_LUA
+from app.workers.heartbeat import HEARTBEAT_LUA
 
 
 async def delivered_to(r, consumer: str) -> str:
@@ -23,7 +23,7 @@ def test_the_owner_keeps_its_job(with_redis):
     async def scenario(r):
         entry_id = await delivered_to(r, "w1")
         beat = r.register_script(HEARTBEAT_LUA)
-        kept = await beat(keys=[JOBS_STREAM], args=[WORKER_GROUP, "w1", entry_id])
+        [kept] = await beat(keys=[JOBS_STREAM], args=[WORKER_GROUP, "w1", entry_id])
         return int(kept), await owner(r, entry_id)
     assert with_redis(scenario) == (1, "w1")
 
@@ -34,6 +34,6 @@ def test_a_stalled_worker_does_not_take_back_a_reclaimed_job(with_redis):
         entry_id = await delivered_to(r, "w1")
         await r.xclaim(JOBS_STREAM, WORKER_GROUP, "w2", 0, [entry_id])
         beat = r.register_script(HEARTBEAT_LUA)
-        kept = await beat(keys=[JOBS_STREAM], args=[WORKER_GROUP, "w1", entry_id])
+        [kept] = await beat(keys=[JOBS_STREAM], args=[WORKER_GROUP, "w1", entry_id])
         return int(kept), await owner(r, entry_id)
     assert with_redis(scenario) == (0, "w2")

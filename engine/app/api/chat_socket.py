@@ -17,9 +17,10 @@ from app.api.frames import (
     error_frame,
     overloaded_frame,
     parse_client_frame,
+    too_fast_frame,
 )
 from app.api.relay import relay_results, relay_retry
-from app.core.logs import log_failure
+from app.core.logs import Tally, log_failure
 from app.core.security import InvalidToken, user_id_from_token
 from app.services.conversation_service import claim_conversation
 from app.services.queue_service import queue_chat_message
@@ -30,6 +31,11 @@ CLOSE_BAD_CONVERSATION_ID = 4400
 CLOSE_BAD_TOKEN = 4401
 CLOSE_NOT_OWNER = 4403
 CLOSE_INTERNAL_ERROR = 1011  # the database could not be reached: try again later
+
+REFUSALS = Tally(log, logging.WARNING, "overloaded: refused {count} message(s) in {seconds:.0f}s; "
+                 "depth {depth}, last conversation_id={conversation_id}")
+TOO_FAST = Tally(log, logging.INFO, "too fast: refused {count} message(s) in {seconds:.0f}s from "
+                 "connections with a full inbox; last conversation_id={conversation_id}")
 
 
 async def chat_endpoint(websocket: WebSocket, conversation_id: str, token: str | None = None) -> None:
@@ -60,6 +66,12 @@ async def chat_endpoint(websocket: WebSocket, conversation_id: str, token: str |
     await ChatSession(websocket, conversation, user_id).run()
 
 
+# Frames read but not yet handled, per connection. The socket is read all the time, so the
+# client's pongs are never stuck behind its messages (engine/README.md, "Reading while
+# busy"); a client that gets this far ahead is told to slow down and nothing is kept.
+INBOX_FRAMES = 100
+
+
 class ChatSession:
     def __init__(self, websocket: WebSocket, conversation_id: uuid.UUID, user_id: uuid.UUID) -> None:
         self.websocket = websocket
@@ -67,7 +79,9 @@ class ChatSession:
         self.user_id = user_id
         self.state = websocket.app.state
         self.relays: set[asyncio.Task] = set()
-        # Relay tasks and the receive loop all write to one socket; frames must not interleave.
+        self.inbox: asyncio.Queue[ChatMessage | None] = asyncio.Queue(INBOX_FRAMES)
+        # Relay tasks, the handler and the reader all write to one socket; frames must not
+        # interleave.
         self.send_lock = asyncio.Lock()
 
     async def send(self, frame: dict) -> None:
@@ -78,6 +92,7 @@ class ChatSession:
                 raise WebSocketDisconnect(1006) from None
 
     async def run(self) -> None:
+        handler = asyncio.create_task(self.handle_messages())
         try:
             while True:
                 event = await self.websocket.receive()
@@ -87,6 +102,12 @@ class ChatSession:
         except WebSocketDisconnect:
             pass
         finally:
+            # The message being stored is finished (its row and job stay together); the ones
+            # still waiting were never acknowledged and are dropped with the connection.
+            while not self.inbox.empty():
+                self.inbox.get_nowait()
+            self.inbox.put_nowait(None)
+            await asyncio.gather(handler, return_exceptions=True)
             # The jobs go on and their replies are stored; only the forwarding stops.
             for task in self.relays:
                 task.cancel()
@@ -94,6 +115,7 @@ class ChatSession:
                 await asyncio.gather(*self.relays, return_exceptions=True)
 
     async def on_frame(self, text: str | None) -> None:
+        """Check a frame as it arrives; a valid message waits in the inbox for its turn."""
         try:
             message = parse_client_frame(text)
         except BadFrame as bad:
@@ -102,20 +124,32 @@ class ChatSession:
             )
             return
         try:
-            await self.on_message(message)
-        except WebSocketDisconnect:
-            raise
-        except Exception:
-            log_failure(
-                log, "message failed conversation_id=%s client_message_id=%s",
-                self.conversation_id, message.client_message_id,
-            )
-            await self.send(
-                error_frame(
-                    "internal", "Something went wrong; send the message again.",
-                    client_message_id=message.client_message_id,
+            self.inbox.put_nowait(message)
+        except asyncio.QueueFull:
+            TOO_FAST.add(conversation_id=self.conversation_id)
+            await self.send(too_fast_frame(message.client_message_id, INBOX_FRAMES))
+
+    async def handle_messages(self) -> None:
+        """Store and queue the messages one at a time, in the order they came."""
+        while (message := await self.inbox.get()) is not None:
+            try:
+                await self.on_message(message)
+            except WebSocketDisconnect:
+                return
+            except Exception:
+                log_failure(
+                    log, "message failed conversation_id=%s client_message_id=%s",
+                    self.conversation_id, message.client_message_id,
                 )
-            )
+                try:
+                    await self.send(
+                        error_frame(
+                            "internal", "Something went wrong; send the message again.",
+                            client_message_id=message.client_message_id,
+                        )
+                    )
+                except WebSocketDisconnect:
+                    return
 
     async def on_message(self, message: ChatMessage) -> None:
         queued = await queue_chat_message(
@@ -127,14 +161,12 @@ class ChatSession:
             client_message_id=message.client_message_id,
         )
         if queued.overloaded:
-            log.warning(
-                "overloaded conversation_id=%s depth=%s", self.conversation_id, queued.depth_before
-            )
+            REFUSALS.add(depth=queued.depth_before, conversation_id=self.conversation_id)
             await self.send(overloaded_frame(message.client_message_id))
             return
         await self.send(ack_frame(queued.message_id, queued.job_id, message.client_message_id))
         if not queued.duplicate:
-            log.info(
+            log.debug(
                 "queued job_id=%s conversation_id=%s depth_before=%s",
                 queued.job_id, self.conversation_id, queued.depth_before,
             )
@@ -150,9 +182,10 @@ class ChatSession:
         """Forward one job's reply; a failure reports `internal` for that message, never silently."""
         try:
             if retry:
-                await relay_retry(self.state.redis, self.state.db, job_id, client_message_id, self.send)
+                await relay_retry(self.state.redis, self.state.results, self.state.db, job_id,
+                                  client_message_id, self.send)
             else:
-                await relay_results(self.state.redis, job_id, client_message_id, self.send)
+                await relay_results(self.state.results, job_id, client_message_id, self.send)
         except WebSocketDisconnect:
             return
         except Exception:

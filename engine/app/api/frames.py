@@ -10,6 +10,7 @@ from typing import Any
 MAX_CONTENT_CHARS = 8000
 MAX_CLIENT_MESSAGE_ID_CHARS = 100
 RETRY_AFTER_S = 5
+TOO_FAST_RETRY_AFTER_S = 1
 
 
 class BadFrame(Exception):
@@ -125,3 +126,14 @@ def result_frame(entry: dict[str, str], client_message_id: str) -> dict | None:
             client_message_id=client_message_id,
         )
     return None
+
+
+def too_fast_frame(client_message_id: str, waiting: int) -> dict:
+    """The connection's inbox is full (chat_socket.INBOX_FRAMES): this message is not kept."""
+    return error_frame(
+        "rate_limited",
+        f"{waiting} messages are already waiting on this connection; this one was not stored. "
+        "Wait for their acks, then send it again.",
+        client_message_id=client_message_id,
+        retry_after=TOO_FAST_RETRY_AFTER_S,
+    )

@@ -8,12 +8,15 @@ from fastapi import FastAPI
 
 from app import __version__
 from app.api.chat_socket import chat_endpoint
+from app.api.results_reader import ResultReader
 from app.core.config import Settings, load_settings
 from app.core.db import create_db_pool
 from app.core.queue import JobAdmitter, ensure_worker_group
 from app.core.redis_client import close_redis_pool, get_redis
 
-API_DB_POOL_SIZE = 20
+# Each connection stores one message at a time (a short transaction around the admission
+# script); sends wait for a free one, so this bounds how many are admitted at once.
+API_DB_POOL_SIZE = 50
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,9 +29,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await ensure_worker_group(app.state.redis)
         app.state.admitter = JobAdmitter(app.state.redis, settings.queue_hard_limit)
         app.state.db = await create_db_pool(settings.database_url, API_DB_POOL_SIZE)
+        app.state.results = ResultReader(app.state.redis)
+        app.state.results.start()
         try:
             yield
         finally:
+            await app.state.results.stop()
             await app.state.db.close()
             await close_redis_pool()
 

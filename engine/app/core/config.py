@@ -121,7 +121,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         claim_timeout_ms=_int(env, "CLAIM_TIMEOUT_MS", 30000, minimum=100),
         max_deliveries=_int(env, "MAX_DELIVERIES", 3, minimum=1),
         result_ttl_s=_int(env, "RESULT_TTL_S", 300, minimum=1),
-        worker_concurrency=_int(env, "WORKER_CONCURRENCY", 8, minimum=1),
+        worker_concurrency=_int(env, "WORKER_CONCURRENCY", 256, minimum=1),
         shutdown_timeout_s=_float(env, "SHUTDOWN_TIMEOUT_S", 30.0),
         log_level=log_level,
     )

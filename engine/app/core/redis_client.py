@@ -6,13 +6,13 @@ import redis.asyncio as redis
 
 from app.core.config import Settings, load_settings
 
-# Longer than any BLOCK the engine uses (API relay 10 s, worker read 1 s): redis-py's
+# Longer than any BLOCK the engine uses (API result reader 5 s, worker read 1 s): redis-py's
 # default read timeout (5 s) would otherwise abort blocking reads that are working.
 SOCKET_TIMEOUT_S = 30
 CONNECT_TIMEOUT_S = 5
-# Each relayed job holds a connection while its XREAD blocks, and at most about
-# QUEUE_HARD_LIMIT jobs are in flight; the headroom is for admissions and the rest.
-CONNECTION_HEADROOM = 1000
+# A command holds a connection only for its round trip (the API's one blocking reader
+# included), so this bounds the commands in flight, not the jobs.
+MAX_CONNECTIONS = 1000
 # When every connection is busy a caller waits this long for one, then gets an error.
 POOL_WAIT_S = 60
 
@@ -41,7 +41,7 @@ def get_redis_pool(settings: Settings | None = None) -> redis.ConnectionPool:
     global _pool
     if _pool is None:
         settings = settings or load_settings()
-        _pool = make_pool(settings.redis_url, settings.queue_hard_limit + CONNECTION_HEADROOM)
+        _pool = make_pool(settings.redis_url, MAX_CONNECTIONS)
     return _pool
 
 

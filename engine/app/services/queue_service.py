@@ -10,15 +10,17 @@ import asyncpg
 
 from app.core.queue import JobAdmitter
 
-# Taken first in every send's transaction, so the sends of one conversation go one at a time:
-# the order of the stored messages (created_at) is the order of admission, which is the order
-# the replies are written in, and each job's history holds every earlier message. NO KEY
-# UPDATE does not block the foreign-key checks of workers storing replies.
-LOCK_CONVERSATION = "select 1 from public.conversations where id = $1 for no key update"
-
+# The conversation's row is locked first in every send's transaction, so the sends of one
+# conversation go one at a time: the order of the stored messages (created_at) is the order
+# of admission, which is the order the replies are written in, and each job's history holds
+# every earlier message. NO KEY UPDATE does not block the foreign-key checks of workers
+# storing replies. Lock and insert are one statement: one round trip fewer per message.
 INSERT_USER_MESSAGE = """
+with locked as (
+    select id from public.conversations where id = $1 for no key update
+)
 insert into public.messages (conversation_id, role, content, client_message_id, job_id)
-values ($1, 'user', $2, $3, $4)
+select locked.id, 'user', $2, $3, $4 from locked
 on conflict on constraint messages_client_message_unique do nothing
 returning id
 """
@@ -60,7 +62,6 @@ async def queue_chat_message(
             # The job is queued inside the transaction, before the commit: a refusal rolls the
             # row back. A worker may see the job before the commit; it waits for the row.
             async with conn.transaction():
-                await conn.execute(LOCK_CONVERSATION, conversation_id)
                 message_id = await conn.fetchval(
                     INSERT_USER_MESSAGE, conversation_id, content, client_message_id, job_id
                 )

@@ -7,9 +7,11 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Callable
 
 import asyncpg
 import redis.asyncio as redis
+from redis.asyncio.client import Pipeline
 from openai import OpenAIError
 
 from app.core.config import Settings
@@ -17,6 +19,7 @@ from app.core.queue import DEAD_LETTERS, JOBS_STREAM, WORKER_GROUP, conversation
 from app.core.logs import log_failure
 from app.llm.client import ChatModel
 from app.services.replies import stored_reply
+from app.workers.heartbeat import Heartbeat
 from app.workers.results import ResultPublisher
 from app.workers.store import load_history, store_reply
 from app.workers.turns import TurnTaker
@@ -34,6 +37,7 @@ class WorkerContext:
     db: asyncpg.Pool
     model: ChatModel
     turns: TurnTaker
+    heartbeat: Heartbeat
     # At most WORKER_CONCURRENCY jobs past their turn at once: they are the ones calling
     # the model. Jobs waiting for their turn hold no slot, so they never hold up the job
     # they wait for.
@@ -42,16 +46,23 @@ class WorkerContext:
     waiting: set[str] = field(default_factory=set)  # entry ids waiting for their turn
 
 
-async def acknowledge(r: redis.Redis, entry_id: str, conversation_id: str | None = None) -> None:
+def acknowledgement(entry_id: str, conversation_id: str | None = None) -> Callable[[Pipeline], None]:
     """XACK then XDEL, together: the stream keeps only unacknowledged jobs (depth = XLEN).
 
     In the same MULTI the entry leaves its conversation's list: the next job's turn.
     """
-    async with r.pipeline(transaction=True) as pipe:
+    def add(pipe: Pipeline) -> None:
         pipe.xack(JOBS_STREAM, WORKER_GROUP, entry_id)
         pipe.xdel(JOBS_STREAM, entry_id)
         if conversation_id:
             pipe.lrem(conversation_jobs(conversation_id), 0, entry_id)
+    return add
+
+
+async def acknowledge(r: redis.Redis, entry_id: str, conversation_id: str | None = None) -> None:
+    """The acknowledgement on its own, in one MULTI."""
+    async with r.pipeline(transaction=True) as pipe:
+        acknowledgement(entry_id, conversation_id)(pipe)
         await pipe.execute()
 
 
@@ -61,36 +72,6 @@ async def delivery_count(ctx: WorkerContext, entry_id: str) -> int | None:
         JOBS_STREAM, WORKER_GROUP, min=entry_id, max=entry_id, count=1
     )
     return int(pending[0]["times_delivered"]) if pending else None
-
-
-# Resets the entry's idle time only while this worker still owns it. A plain XCLAIM with
-# min-idle 0 would take the job back from a worker that rightly reclaimed it after this one
-# stalled, and two workers would then write the same reply. JUSTID counts no delivery.
-# KEYS[1] job stream; ARGV[1] group, ARGV[2] this consumer, ARGV[3] entry id.
-HEARTBEAT_LUA = """
-local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
-if pending[1] == nil or pending[1][2] ~= ARGV[2] then
-  return 0
-end
-redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
-return 1
-"""
-
-
-async def keep_claimed(ctx: WorkerContext, entry_id: str, on_lost) -> None:
-    """Keep the job from looking idle; call on_lost() and stop once another worker has it."""
-    interval = ctx.settings.claim_timeout_ms / 3000
-    beat = ctx.redis.register_script(HEARTBEAT_LUA)
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            owned = await beat(keys=[JOBS_STREAM], args=[WORKER_GROUP, ctx.name, entry_id])
-        except redis.RedisError as error:
-            log.warning("heartbeat failed entry=%s: %s", entry_id, error)
-            continue
-        if not int(owned):
-            on_lost()
-            return
 
 
 async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: str) -> None:
@@ -108,37 +89,42 @@ async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: s
                 "message": "The model could not answer this message; send it again.",
             })
             pipe.expire(key, ctx.settings.result_ttl_s)
-        pipe.xack(JOBS_STREAM, WORKER_GROUP, entry_id)
-        pipe.xdel(JOBS_STREAM, entry_id)
-        if fields.get("conversation_id"):
-            pipe.lrem(conversation_jobs(fields["conversation_id"]), 0, entry_id)
+        acknowledgement(entry_id, fields.get("conversation_id"))(pipe)
         await pipe.execute()
 
 
-async def handle_job(ctx: WorkerContext, entry_id: str, fields: dict) -> None:
-    """Process one job. Any failure leaves it pending, to be re-delivered or dead-lettered."""
+async def handle_job(ctx: WorkerContext, entry_id: str, fields: dict, fresh: bool = False) -> None:
+    """Process one job. Any failure leaves it pending, to be re-delivered or dead-lettered.
+
+    `fresh`: the job was just read as new (XREADGROUP >), so this is its first delivery.
+    """
     tag = (f"{ctx.name} entry={entry_id} job_id={fields.get('job_id')} "
            f"conversation_id={fields.get('conversation_id')}")
-    work = asyncio.ensure_future(_process(ctx, entry_id, fields, tag))
-    lost = asyncio.Event()
+    work = asyncio.ensure_future(_process(ctx, entry_id, fields, tag, fresh))
+    taken: list[bool] = []  # set when the heartbeat found the job is not ours any more
 
-    def stop_writing() -> None:
-        lost.set()
-        work.cancel()
-    heartbeat = asyncio.create_task(keep_claimed(ctx, entry_id, stop_writing))
+    def stop_writing(by_another: bool) -> None:
+        if not work.done():
+            taken.append(by_another)
+            work.cancel()
+    ctx.heartbeat.hold(entry_id, stop_writing)
     given_back: int | None = None
     try:
         given_back = await work
     except asyncio.CancelledError:
-        if not lost.is_set():
+        if not taken:
             raise
-        log.warning("%s taken over by another worker after this one stalled; stopped writing", tag)
+        if taken[0]:
+            log.warning("%s taken over by another worker after this one stalled; stopped writing", tag)
+        else:
+            # Acknowledged, by this worker just before the beat or by one that took it over.
+            log.debug("%s no longer pending; stopped", tag)
     except OpenAIError as error:
         log.warning("%s model failed (%s: %s); left pending for re-delivery", tag, type(error).__name__, error)
     except Exception:
         log_failure(log, "%s failed; left pending for re-delivery", tag)
     finally:
-        heartbeat.cancel()
+        ctx.heartbeat.drop(entry_id)
     if given_back is not None:
         # After the heartbeat has stopped, or its next beat would make the job look busy again.
         try:
@@ -166,9 +152,10 @@ class Job:
         return self.fields["conversation_id"]
 
 
-async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str) -> int | None:
+async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str, fresh: bool) -> int | None:
     """Answer the job; return its attempt instead if the worker stopped while it waited its turn."""
-    attempt = await delivery_count(ctx, entry_id)
+    # A job read as new has been delivered once: no need to ask Redis.
+    attempt = 1 if fresh else await delivery_count(ctx, entry_id)
     if attempt is None:
         log.info("%s no longer pending (acknowledged elsewhere); skipped", tag)
         return None
@@ -197,7 +184,8 @@ async def _answer(ctx: WorkerContext, job: Job) -> None:
     tag, attempt = job.tag, job.attempt
     publisher = ResultPublisher(ctx.redis, str(job.job_id), attempt, ctx.settings.result_ttl_s)
     try:
-        existing = await stored_reply(ctx.db, job.job_id)
+        # Only an earlier delivery can have stored a reply: the first one need not look.
+        existing = await stored_reply(ctx.db, job.job_id) if attempt > 1 else None
     except Exception:
         if attempt <= ctx.settings.max_deliveries:
             raise
@@ -208,9 +196,9 @@ async def _answer(ctx: WorkerContext, job: Job) -> None:
         # An earlier attempt stored the reply and died before acknowledging: do not ask again.
         # Checked before the delivery limit: a stored reply is never reported as a failure.
         # As a new attempt whose one piece is the whole reply, so done matches its pieces.
-        await publisher.chunk(existing["content"])
-        await publisher.done(str(existing["id"]), existing["content"])
-        await acknowledge(ctx.redis, job.entry_id, job.conversation_key)
+        publisher.chunk(existing["content"])
+        await publisher.done(str(existing["id"]), existing["content"],
+                             also=acknowledgement(job.entry_id, job.conversation_key))
         log.info("%s attempt=%s reply already stored; done re-published", tag, attempt)
         return
     if attempt > ctx.settings.max_deliveries:
@@ -222,17 +210,17 @@ async def _answer(ctx: WorkerContext, job: Job) -> None:
     history = await load_history(ctx.db, job.conversation_id, job.message_id)
     if history is None:
         # Never silence: a client that was acknowledged hears that this message failed.
-        await publisher.error("internal", "Your message could not be found; send it again.")
-        await acknowledge(ctx.redis, job.entry_id, job.conversation_key)
+        await publisher.error("internal", "Your message could not be found; send it again.",
+                              also=acknowledgement(job.entry_id, job.conversation_key))
         log.error("%s user message %s never became visible; job dropped", tag, job.message_id)
         return
 
-    log.info("%s attempt=%s started (%s messages of history)", tag, attempt, len(history))
+    log.debug("%s attempt=%s started (%s messages of history)", tag, attempt, len(history))
     parts: list[str] = []
     async for delta in ctx.model.stream_reply(history):
         parts.append(delta)
-        await publisher.chunk(delta)
+        publisher.chunk(delta)
     stored = await store_reply(ctx.db, job.conversation_id, job.job_id, "".join(parts))
-    await publisher.done(str(stored["id"]), stored["content"])
-    await acknowledge(ctx.redis, job.entry_id, job.conversation_key)
-    log.info("%s attempt=%s done (%s chunks)", tag, attempt, len(parts))
+    await publisher.done(str(stored["id"]), stored["content"],
+                         also=acknowledgement(job.entry_id, job.conversation_key))
+    log.debug("%s attempt=%s done (%s chunks)", tag, attempt, len(parts))

@@ -1,8 +1,18 @@
-"""Writing one job's reply to its result stream, llm_results:{job_id}."""
+"""Writing one job's reply to its result stream, llm_results:{job_id}.
+
+Pieces are written as they come, but never one round trip each: while one write is in
+flight, the pieces that arrive meanwhile wait and go together in the next pipeline. The
+final entry goes in one MULTI with whatever the caller adds (the job's acknowledgement), so
+`done` is visible exactly when the job is acknowledged.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Callable
+
 import redis.asyncio as redis
+from redis.asyncio.client import Pipeline
 
 from app.core.queue import results_stream
 
@@ -15,32 +25,55 @@ class ResultPublisher:
         self._attempt = str(attempt)
         self._ttl_s = ttl_s
         self._seq = 0
+        self._waiting: list[dict[str, str]] = []
+        self._writer: asyncio.Task | None = None
+        self._error: BaseException | None = None
 
-    async def _publish(self, fields: dict[str, str]) -> None:
-        # Every write renews the lifetime, so the stream outlives the reply by RESULT_TTL_S.
-        async with self._r.pipeline(transaction=False) as pipe:
-            pipe.xadd(self._key, fields)
-            pipe.expire(self._key, self._ttl_s)
-            await pipe.execute()
-
-    async def chunk(self, content: str) -> None:
-        fields = {
+    def chunk(self, content: str) -> None:
+        """Queue a piece; it is written at once, or with the next write if one is in flight."""
+        self._waiting.append({
             "type": "chunk", "job_id": self._job_id, "attempt": self._attempt,
             "seq": str(self._seq), "content": content,
-        }
-        await self._publish(fields)
+        })
         self._seq += 1
+        if self._writer is None and self._error is None:
+            self._writer = asyncio.create_task(self._write_waiting())
 
-    async def done(self, message_id: str, content: str) -> None:
-        await self._publish(
-            {
-                "type": "done", "job_id": self._job_id, "attempt": self._attempt,
-                "message_id": message_id, "content": content,
-            }
-        )
+    async def _write_waiting(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                async with self._r.pipeline(transaction=False) as pipe:
+                    self._add(pipe, batch)
+                    await pipe.execute()
+        except Exception as error:  # reported by finish(), which every job reaches or abandons
+            self._error = error
+        finally:
+            self._writer = None
 
-    async def error(self, code: str, message: str) -> None:
-        await self._publish(
-            {"type": "error", "job_id": self._job_id, "attempt": self._attempt,
-             "code": code, "message": message}
-        )
+    def _add(self, pipe: Pipeline, entries: list[dict[str, str]]) -> None:
+        for fields in entries:
+            pipe.xadd(self._key, fields)
+        # Every write renews the lifetime, so the stream outlives the reply by RESULT_TTL_S.
+        pipe.expire(self._key, self._ttl_s)
+
+    async def finish(self, fields: dict[str, str], also: Callable[[Pipeline], None] | None = None) -> None:
+        """Write the pieces still waiting and the final entry, with `also`, in one MULTI."""
+        if self._writer is not None:
+            await asyncio.shield(self._writer)
+        if self._error is not None:
+            raise self._error
+        batch, self._waiting = self._waiting, []
+        async with self._r.pipeline(transaction=True) as pipe:
+            self._add(pipe, [*batch, {"job_id": self._job_id, "attempt": self._attempt, **fields}])
+            if also is not None:
+                also(pipe)
+            await pipe.execute()
+
+    async def done(self, message_id: str, content: str,
+                   also: Callable[[Pipeline], None] | None = None) -> None:
+        await self.finish({"type": "done", "message_id": message_id, "content": content}, also)
+
+    async def error(self, code: str, message: str,
+                    also: Callable[[Pipeline], None] | None = None) -> None:
+        await self.finish({"type": "error", "code": code, "message": message}, also)

@@ -8,8 +8,6 @@ import uuid
 
 import asyncpg
 
-from app.services.replies import STORED_REPLY
-
 # The API queues the job just before it commits the user's message, so a fast worker may
 # look for the message before it is visible. Wait this long before giving the job up.
 USER_MESSAGE_WAIT_S = 5.0
@@ -49,10 +47,19 @@ select role, content from (
 order by at, at_id, place
 """
 
+# Returns the stored reply: this one, or the one an earlier attempt stored (the statement's
+# snapshot sees that one, not the row its own insert adds).
 STORE_REPLY = """
-insert into public.messages (conversation_id, role, content, job_id)
-values ($1, 'assistant', $2, $3)
-on conflict (job_id) where role = 'assistant' do nothing
+with inserted as (
+    insert into public.messages (conversation_id, role, content, job_id)
+    values ($1, 'assistant', $2, $3)
+    on conflict (job_id) where role = 'assistant' do nothing
+    returning id, content
+)
+select id, content from inserted
+union all
+select id, content from public.messages where job_id = $3 and role = 'assistant'
+limit 1
 """
 
 
@@ -65,7 +72,8 @@ async def load_history(
     rolled back or never committed).
     """
     deadline = time.monotonic() + USER_MESSAGE_WAIT_S
-    pause = 0.05
+    # The row usually commits within a millisecond of the job being queued.
+    pause = 0.002
     while True:
         async with pool.acquire() as conn:
             rows = await conn.fetch(HISTORY, conversation_id, message_id)
@@ -82,5 +90,4 @@ async def store_reply(
 ) -> asyncpg.Record:
     """Store the reply once per job; return the stored one, which may be an earlier attempt's."""
     async with pool.acquire() as conn:
-        await conn.execute(STORE_REPLY, conversation_id, content, job_id)
-        return await conn.fetchrow(STORED_REPLY, job_id)
+        return await conn.fetchrow(STORE_REPLY, conversation_id, content, job_id)

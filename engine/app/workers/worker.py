@@ -31,6 +31,7 @@ from app.core.queue import (
 )
 from app.core.redis_client import close_redis_pool, get_redis
 from app.llm.client import ChatModel
+from app.workers.heartbeat import Heartbeat
 from app.workers.job import WorkerContext, handle_job
 from app.workers.turns import TurnTaker
 
@@ -44,6 +45,8 @@ DEAD_CONSUMER_IDLE_MS = 60_000
 REDIS_RETRY_S = 1.0
 # Jobs in hand, waiting ones included, at most this many times WORKER_CONCURRENCY.
 IN_HAND_PER_SLOT = 4
+# Queries are short and the model calls hold no connection, so a few serve every job in hand.
+DB_POOL_SIZE = 10
 
 
 def consumer_name(index: int) -> str:
@@ -71,10 +74,11 @@ class Worker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
         r = get_redis(self.settings)
-        db = await create_db_pool(self.settings.database_url, self.settings.worker_concurrency + 1)
+        db = await create_db_pool(self.settings.database_url, DB_POOL_SIZE)
         ctx = WorkerContext(
             self.name, self.settings, r, db, ChatModel(self.settings),
             turns=TurnTaker(r, self.name, self.settings.claim_timeout_ms),
+            heartbeat=Heartbeat(r, self.name, self.settings.claim_timeout_ms),
             model_slots=asyncio.Semaphore(self.settings.worker_concurrency),
             stopping=self.stopping, waiting=self.waiting,
         )
@@ -149,12 +153,13 @@ class Worker:
                     await self.register(ctx.redis)
                     self.unregistered = False
                 # Claimed jobs are always taken, even beyond the cap: see the module docstring.
-                entries = await self.claim_idle(ctx.redis, self.settings.worker_concurrency)
-                room = self.room() - len(entries)
+                claimed = await self.claim_idle(ctx.redis, self.settings.worker_concurrency)
+                room = self.room() - len(claimed)
+                fresh = []
                 if room > 0:
                     # Block for new jobs only when there is nothing reclaimed to start now.
-                    entries += await self.read_new(ctx.redis, room, block=not entries)
-                elif not entries:
+                    fresh = await self.read_new(ctx.redis, room, block=not claimed)
+                elif not claimed:
                     # Full: wait for a job to end (or to start waiting its turn), then claim again.
                     await asyncio.wait(list(self.in_hand.values()), timeout=1,
                                        return_when=asyncio.FIRST_COMPLETED)
@@ -172,8 +177,10 @@ class Worker:
                 log.warning("%s redis unavailable (%s); retrying in %ss", self.name, error, REDIS_RETRY_S)
                 await asyncio.sleep(REDIS_RETRY_S)
                 continue
-            for entry_id, fields in entries:
-                self.start(ctx, entry_id, fields)
+            for entry_id, fields in claimed:
+                self.start(ctx, entry_id, fields, fresh=False)
+            for entry_id, fields in fresh:
+                self.start(ctx, entry_id, fields, fresh=True)
 
     async def claim_idle(self, r: redis.Redis, count: int) -> list[tuple[str, dict]]:
         """Take over jobs whose worker died: pending and idle longer than CLAIM_TIMEOUT_MS."""
@@ -194,8 +201,8 @@ class Worker:
         )
         return [entry for _stream, entries in reply for entry in entries]
 
-    def start(self, ctx: WorkerContext, entry_id: str, fields: dict) -> None:
-        task = asyncio.create_task(handle_job(ctx, entry_id, fields))
+    def start(self, ctx: WorkerContext, entry_id: str, fields: dict, fresh: bool) -> None:
+        task = asyncio.create_task(handle_job(ctx, entry_id, fields, fresh))
         self.in_hand[entry_id] = task
 
         def forget(done: asyncio.Task) -> None:
