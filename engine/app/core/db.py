@@ -13,5 +13,11 @@ async def create_db_pool(database_url: str, max_size: int) -> asyncpg.Pool:
     # One connection at start so an unreachable database fails the start; no floor after
     # that (min_size=0), so an outage does not fill the log with reconnection tracebacks.
     return await asyncpg.create_pool(
-        database_url, init_size=1, min_size=0, max_size=max_size, command_timeout=30
+        database_url, init_size=1, min_size=0, max_size=max_size, command_timeout=30,
+        reset=_session_unchanged,
     )
+
+
+async def _session_unchanged(connection: asyncpg.Connection) -> None:
+    """The engine sets no session state (no SET, LISTEN or advisory lock), so a connection
+    goes back to the pool as it is: asyncpg's default reset is a round trip per query."""

@@ -29,7 +29,7 @@ from app.core.queue import (
     alive_key,
     ensure_worker_group,
 )
-from app.core.redis_client import close_redis_pool, get_redis
+from app.core.redis_client import close_redis_pool, get_redis, make_pool
 from app.llm.client import ChatModel
 from app.workers.heartbeat import Heartbeat
 from app.workers.job import WorkerContext, handle_job
@@ -47,6 +47,8 @@ REDIS_RETRY_S = 1.0
 IN_HAND_PER_SLOT = 4
 # Queries are short and the model calls hold no connection, so a few serve every job in hand.
 DB_POOL_SIZE = 10
+# The heartbeat's and the turn check's own: each runs one call at a time.
+CONTROL_CONNECTIONS = 4
 
 
 def consumer_name(index: int) -> str:
@@ -74,11 +76,14 @@ class Worker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
         r = get_redis(self.settings)
+        # The heartbeat and the turn check have connections of their own: hundreds of jobs
+        # busy with Redis at once must not make them wait for one and miss a beat.
+        control = redis.Redis(connection_pool=make_pool(self.settings.redis_url, CONTROL_CONNECTIONS))
         db = await create_db_pool(self.settings.database_url, DB_POOL_SIZE)
         ctx = WorkerContext(
             self.name, self.settings, r, db, ChatModel(self.settings),
-            turns=TurnTaker(r, self.name, self.settings.claim_timeout_ms),
-            heartbeat=Heartbeat(r, self.name, self.settings.claim_timeout_ms),
+            turns=TurnTaker(control, self.name, self.settings.claim_timeout_ms),
+            heartbeat=Heartbeat(control, self.name, self.settings.claim_timeout_ms),
             model_slots=asyncio.Semaphore(self.settings.worker_concurrency),
             stopping=self.stopping, waiting=self.waiting,
         )
@@ -93,6 +98,7 @@ class Worker:
             alive.cancel()
             await self.unregister(r)
             await ctx.model.close()
+            await control.connection_pool.disconnect()
             await db.close()
             await close_redis_pool()
         log.info("%s stopped", self.name)
