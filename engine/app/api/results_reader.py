@@ -110,14 +110,20 @@ class ResultReader:
         self._wake_sent = False
         self._round_started = 0.0
         self._task: asyncio.Task | None = None
+        self.failed_rounds = 0  # in a row, for the log and the tests
+        self._stopping = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="result-reader")
 
     async def stop(self) -> None:
+        # A flag as well as the cancel: a blocking read may swallow the cancellation and
+        # return as if its block had ended.
+        self._stopping = True
+        self._new_feed.set()
         if self._task is not None:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await asyncio.wait({self._task}, timeout=BLOCK_MS / 1000 + 1)
         try:
             await self._r.delete(self._wake_key)
         except redis.RedisError:
@@ -156,15 +162,15 @@ class ResultReader:
     # -- the reading loop ---------------------------------------------------------------
 
     async def _run(self) -> None:
-        failures = 0
-        while True:
+        while not self._stopping:
             if not self._feeds:
                 self._new_feed.clear()
                 await self._new_feed.wait()
+                continue
             try:
                 reply = await self._read_round()
             except (RedisConnectionError, RedisTimeoutError, redis.ResponseError) as error:
-                failures += 1
+                self.failed_rounds += 1
                 log.warning("result reader: redis read failed (%s); retrying in %ss",
                             error, RETRY_PAUSE_S)
                 self._count_failed_round(error)
@@ -172,9 +178,10 @@ class ResultReader:
                 continue
             finally:
                 self._reading = set()
-            if failures:
-                log.info("result reader: redis answers again after %s failed round(s)", failures)
-                failures = 0
+            if self.failed_rounds:
+                log.info("result reader: redis answers again after %s failed round(s)",
+                         self.failed_rounds)
+                self.failed_rounds = 0
             self._dispatch(reply)
 
     async def _read_round(self):
