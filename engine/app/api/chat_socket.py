@@ -103,7 +103,7 @@ class ChatSession:
                 await asyncio.gather(*self.relays, return_exceptions=True)
 
     async def on_frame(self, text: str | None) -> None:
-        await self.refuse_expired_token()
+        await self.refuse_expired_token(text)
         if await self.refused_as_too_fast(text):
             return
         try:
@@ -130,13 +130,13 @@ class ChatSession:
                 )
             )
 
-    async def refuse_expired_token(self) -> None:
+    async def refuse_expired_token(self, text: str | None) -> None:
         """A token that ran out during the connection: say so, then close as not signed in."""
         if self.identity is None or not self.identity.expired():
             return
         log.info("refused frame conversation_id=%s user_id=%s: token expired during the "
                  "connection; closing", self.conversation_id, self.user_id)
-        await self.send(token_expired_frame())
+        await self.send(token_expired_frame(client_message_id_of(text)))
         await self.websocket.close(CLOSE_BAD_TOKEN)
         raise WebSocketDisconnect(CLOSE_BAD_TOKEN)
 

@@ -39,9 +39,6 @@ def parse_client_frame(text: str | None) -> ChatMessage:
         return ChatMessage(_checked_content(text, None), str(uuid.uuid4()))
     if not isinstance(data, dict):
         raise BadFrame('a JSON frame must be an object with "type": "message"')
-    if _depth(data) > MAX_JSON_DEPTH:
-        raise BadFrame(f"the frame is nested deeper than {MAX_JSON_DEPTH} levels")
-
     client_message_id = data.get("client_message_id")
     if client_message_id is not None:
         if not isinstance(client_message_id, str) or not client_message_id:
@@ -49,6 +46,8 @@ def parse_client_frame(text: str | None) -> ChatMessage:
         if len(client_message_id) > MAX_CLIENT_MESSAGE_ID_CHARS:
             raise BadFrame(f"client_message_id is longer than {MAX_CLIENT_MESSAGE_ID_CHARS} characters")
         _check_storable(client_message_id, "client_message_id", None)
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise BadFrame(f"the frame is nested deeper than {MAX_JSON_DEPTH} levels", client_message_id)
     if data.get("type") != "message":
         raise BadFrame('unknown frame type; expected "message"', client_message_id)
     content = data.get("content")
@@ -74,12 +73,16 @@ def _json_or_plain(text: str) -> Any:
 
 
 def _depth(value: Any) -> int:
-    """How deeply objects and arrays nest in the value (a flat object is 1)."""
-    if isinstance(value, dict):
-        return 1 + max((_depth(item) for item in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(item) for item in value), default=0)
-    return 0
+    """How deeply objects and arrays nest in the value (a flat object is 1); no recursion,
+    since the parser accepts frames nearly as deep as the interpreter's stack."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            level.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _check_storable(text: str, what: str, client_message_id: str | None) -> None:
@@ -137,10 +140,11 @@ def rate_limited_frame(retry_after_s: int, client_message_id: str | None = None)
     )
 
 
-def token_expired_frame() -> dict:
+def token_expired_frame(client_message_id: str | None = None) -> dict:
     return error_frame(
         "token_expired",
         "Your sign-in has expired; nothing was stored. Reconnect with a fresh token.",
+        client_message_id=client_message_id,
     )
 
 
