@@ -14,7 +14,7 @@ import json
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import REFUSALS
+from tests.live_engine.conftest import REFUSALS
 
 EXAMPLES_PER_KIND = 100
 

@@ -1,4 +1,5 @@
-"""The embedded engine for the fuzzing check, and a client that sends it one frame at a time.
+"""The embedded engine, for the tests that talk to it over a real socket (the fuzzing check,
+the refusal log), and a client that sends it one frame at a time.
 
 The stack is the acceptance suite's own (support/stack.py), with its logs in a scratch
 directory so a run of the specs keeps its reports. GRIZZ_ENGINE_DIR runs another engine
@@ -89,7 +90,8 @@ class FrameSender:
 
 @pytest.fixture(scope="session")
 def fuzz_engine():
-    """The embedded stack; yields (a FrameSender, the engine's log path)."""
+    """The embedded stack; yields (a FrameSender, the engine's log path), and its endpoints
+    as fuzz_engine[0].endpoints."""
     reports = Path(tempfile.mkdtemp(prefix="grizz-fuzz-"))
     engine_dir = Path(os.environ.get("GRIZZ_ENGINE_DIR") or REPO_ROOT / "engine")
     stack = EmbeddedStack(SuiteConfig(external=False, engine_dir=engine_dir,
