@@ -144,11 +144,19 @@ class ChatConnection:
     async def send_text(self, text: str):
         shown = text if len(text) <= 2000 else f"{text[:200]}... ({len(text)} characters)"
         self.transcript.record(self.label, "sent", shown)
-        await self._socket.send(text)
+        await self._send(text)
+
+    async def _send(self, frame: str | bytes):
+        try:
+            await self._socket.send(frame)
+        except ConnectionClosed:
+            raise ConnectionRefused(f"{self.label}: the engine had closed the connection "
+                                    f"(code {self._socket.close_code}) before this frame "
+                                    "was sent") from None
 
     async def send_bytes(self, data: bytes):
         self.transcript.record(self.label, "sent", f"(binary frame of {len(data)} bytes)")
-        await self._socket.send(data)
+        await self._send(data)
 
     async def send_message(self, content: str, client_message_id: str | None = None) -> str:
         client_message_id = client_message_id or str(uuid.uuid4())

@@ -13,9 +13,7 @@ import uuid
 from urllib.parse import urlencode
 from dataclasses import dataclass, field
 
-from websockets.exceptions import ConnectionClosed
-
-from support.chat_client import ChatConnection, Reply
+from support.chat_client import ChatConnection, ConnectionRefused, Reply
 from support.eventually import Deadline
 from support.suite import Suite
 from support.tokens import SignIn, user_token
@@ -105,7 +103,7 @@ class Person:
         async def send_and_wait():
             try:
                 await self.connection.send_text(frame)
-            except ConnectionClosed:  # closed while the frame was still going out
+            except ConnectionRefused:  # closed while the frame was still going out
                 pass
             return await self.connection.wait_closed(within_s)
         return self.suite.run(send_and_wait(), within_s + 5, f"{self.name} sending a large frame")

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from websockets.protocol import State
 from websockets.sync.client import connect
 
 from support.config import REPO_ROOT, SuiteConfig
@@ -43,6 +44,8 @@ class FrameSender:
 
     def answer_to(self, frame: str | bytes) -> dict:
         """Send the frame and return its answer; the connection must stay open."""
+        if self.socket is not None and self.socket.state is not State.OPEN:
+            self.socket = None  # an earlier frame broke it, and failed for that: start anew
         if self.socket is None or self.sent >= FRAMES_PER_CONNECTION:
             self.rotate()
         self.socket.send(frame)
@@ -83,7 +86,7 @@ class FrameSender:
                 return frame
 
     def close(self):
-        if self.socket is not None:
+        if self.socket is not None and self.socket.state is State.OPEN:
             self.rotate()
             self.socket.close()
 
