@@ -63,6 +63,7 @@ class Reply:
         kind = frame.get("type")
         if kind == "ack":
             self.ack = frame
+            self.client_message_id = self.client_message_id or frame.get("client_message_id")
         elif kind == "notice":
             self.notices.append(frame)
         elif kind == "error":
@@ -79,6 +80,10 @@ class Reply:
                 self.chunks.append(frame)
 
     def belongs_here(self, frame: dict) -> bool:
+        if self.client_message_id is None:
+            # Sent without an id of its own (a binary or plain-text frame): the first ack or
+            # error after it is its answer, and an ack names the id the engine gave it.
+            return frame.get("type") in ("ack", "error")
         if frame.get("client_message_id") == self.client_message_id:
             return True
         return self.job_id is not None and frame.get("job_id") == self.job_id
@@ -92,14 +97,16 @@ class ChatConnection:
         self.transcript = transcript
         self.frames: list[Frame] = []
         self.close_code: int | None = None
+        self.close_reason: str | None = None
         self._socket = None
         self._reader: asyncio.Task | None = None
         self._arrived = asyncio.Condition()
 
-    async def open(self, url: str, within_s: float = 10):
+    async def open(self, url: str, within_s: float = 10, headers: dict | None = None):
         try:
             self._socket = await asyncio.wait_for(
-                websockets.connect(url, max_size=2**22, open_timeout=within_s), within_s)
+                websockets.connect(url, max_size=2**22, open_timeout=within_s,
+                                   additional_headers=headers), within_s)
         except InvalidStatus as refused:
             raise ConnectionRefused(f"{self.label}: the engine refused the WebSocket with HTTP "
                                     f"{refused.response.status_code}") from None
@@ -121,6 +128,7 @@ class ChatConnection:
             pass
         finally:
             self.close_code = self._socket.close_code
+            self.close_reason = self._socket.close_reason
             self.transcript.record(self.label, "closed", f"code {self.close_code}")
             async with self._arrived:
                 self._arrived.notify_all()
@@ -134,8 +142,21 @@ class ChatConnection:
         return None
 
     async def send_text(self, text: str):
-        self.transcript.record(self.label, "sent", text)
-        await self._socket.send(text)
+        shown = text if len(text) <= 2000 else f"{text[:200]}... ({len(text)} characters)"
+        self.transcript.record(self.label, "sent", shown)
+        await self._send(text)
+
+    async def _send(self, frame: str | bytes):
+        try:
+            await self._socket.send(frame)
+        except ConnectionClosed:
+            raise ConnectionRefused(f"{self.label}: the engine had closed the connection "
+                                    f"(code {self._socket.close_code}) before this frame "
+                                    "was sent") from None
+
+    async def send_bytes(self, data: bytes):
+        self.transcript.record(self.label, "sent", f"(binary frame of {len(data)} bytes)")
+        await self._send(data)
 
     async def send_message(self, content: str, client_message_id: str | None = None) -> str:
         client_message_id = client_message_id or str(uuid.uuid4())

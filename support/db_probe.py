@@ -21,6 +21,12 @@ class DatabaseProbe:
             conversation_id)
         return [dict(row) for row in rows]
 
+    async def conversation_owner(self, conversation_id: str) -> str | None:
+        """The user the conversation belongs to; None if it was never created."""
+        owner = await self.pool.fetchval(
+            "select user_id from public.conversations where id = $1", conversation_id)
+        return str(owner) if owner else None
+
     async def server_version(self) -> str:
         return await self.pool.fetchval("show server_version")
 

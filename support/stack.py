@@ -42,6 +42,8 @@ ENGINE_SETTINGS = {
     "LLM_TIMEOUT_S": "600",
     # Below the 10 s the suite gives the launcher to stop, so no worker outlives it.
     "SHUTDOWN_TIMEOUT_S": "5",
+    # The contract's per-connection rate limit: 30 frames in any 10 s.
+    "RATE_LIMIT_FRAMES": "60", "RATE_LIMIT_WINDOW_S": "10",
 }
 BOOT_TIMEOUT_S = 30
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from urllib.parse import urlencode
 from dataclasses import dataclass, field
 
-from support.chat_client import ChatConnection, Reply
+from support.chat_client import ChatConnection, ConnectionRefused, Reply
 from support.eventually import Deadline
 from support.suite import Suite
-from support.tokens import user_token
+from support.tokens import SignIn, user_token
 from support.transcript import Transcript
 
 REPLY_WITHIN_S = 30  # default bound for a whole reply
@@ -33,6 +34,8 @@ class Person:
     replies: list[Reply] = field(default_factory=list)
     exchanges: dict[str, list[tuple[str, Reply]]] = field(default_factory=dict)
     connections_opened: int = 0
+    knocked: ChatConnection | None = None  # her last connection the engine was to refuse
+    own_token: str | None = None  # a token of her own making; None: a fresh one-hour token
 
     @property
     def suite(self) -> Suite:
@@ -49,7 +52,7 @@ class Person:
         return self.replies[-1]
 
     def token(self) -> str:
-        return user_token(self.user_id, self.suite.endpoints.jwt_secret)
+        return self.own_token or user_token(self.user_id, self.suite.endpoints.jwt_secret)
 
     def start_conversation(self):
         self.conversations.append(str(uuid.uuid4()))
@@ -75,18 +78,35 @@ class Person:
         assert self.connection is not None, f"{self.name} is not connected"
         return self._say(text, self.connection.send, within_s, "sending")
 
-    def send_frame(self, frame: str, client_message_id: str,
+    def send_frame(self, frame: str | bytes, client_message_id: str | None,
                    within_s: float = CONNECT_WITHIN_S) -> Reply:
-        """Send a raw frame that carries this client_message_id; wait until taken or refused."""
+        """Send a raw frame (bytes: a binary frame) that carries this client_message_id, or
+        none; wait until taken or refused."""
         assert self.connection is not None, f"{self.name} is not connected"
 
         async def send_and_follow():
-            await self.connection.send_text(frame)
-            return await self.connection.follow(Reply(client_message_id), Deadline(within_s),
-                                                "answered_or_refused")
-        reply = self.suite.run(send_and_follow(), within_s + 5, f"{self.name} sending {frame!r}")
+            reply = Reply(client_message_id, frames_read=len(self.connection.frames))
+            if isinstance(frame, bytes):
+                await self.connection.send_bytes(frame)
+            else:
+                await self.connection.send_text(frame)
+            return await self.connection.follow(reply, Deadline(within_s), "answered_or_refused")
+        reply = self.suite.run(send_and_follow(), within_s + 5,
+                               f"{self.name} sending {frame[:100]!r}")
         self.replies.append(reply)
         return reply
+
+    def send_until_closed(self, frame: str, within_s: float = CONNECT_WITHIN_S) -> int | None:
+        """Send a frame the engine is expected to close the connection over; return the code."""
+        assert self.connection is not None, f"{self.name} is not connected"
+
+        async def send_and_wait():
+            try:
+                await self.connection.send_text(frame)
+            except ConnectionRefused:  # closed while the frame was still going out
+                pass
+            return await self.connection.wait_closed(within_s)
+        return self.suite.run(send_and_wait(), within_s + 5, f"{self.name} sending a large frame")
 
     def _say(self, text: str, how, within_s: float, doing: str) -> Reply:
         reply = self.suite.run(how(text, within_s), within_s + 5, f"{self.name} {doing} {text!r}")
@@ -188,13 +208,26 @@ class Cast:
 
     def knock(self, person: Person, conversation_id: str, token: str | None = "") -> int | None:
         """Try to open a conversation; return the close code the engine answers with."""
+        return self._knock(person, self.url_for(person, conversation_id, token), None)
+
+    def knock_with(self, person: Person, conversation_id: str, sign_in: SignIn) -> int | None:
+        """Try to open a conversation presenting exactly this sign-in; return the close code."""
+        params = {} if sign_in.token is None else {"token": sign_in.token}
+        params.update(sign_in.query)
+        url = f"{self.suite.endpoints.engine_url}/ws/chat/{conversation_id}"
+        return self._knock(person, f"{url}?{urlencode(params)}" if params else url,
+                           sign_in.headers)
+
+    def _knock(self, person: Person, url: str, headers: dict | None) -> int | None:
+        """The connection stays as person.knocked, to read what else it saw."""
         connection = self._new_connection(person)
+        person.knocked = connection
 
         async def knock_and_wait():
-            await connection.open(self.url_for(person, conversation_id, token), CONNECT_WITHIN_S)
+            await connection.open(url, CONNECT_WITHIN_S, headers)
             return await connection.wait_closed(CONNECT_WITHIN_S)
         return self.suite.run(knock_and_wait(), 2 * CONNECT_WITHIN_S + 5,
-                              f"{connection.label} knocking at {conversation_id}")
+                              f"{connection.label} knocking at {url.split('?')[0]}")
 
     def model_requests(self) -> list[dict]:
         """What the scriptable model was sent since this scenario started."""

@@ -1,5 +1,6 @@
 """The database's own tests (supabase/tests/database, pgTAP) pass on the migrated schema."""
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -11,6 +12,8 @@ from support.config import REPO_ROOT
 from support.eventually import eventually, truthy
 from support.postgres import PostgresServer
 from support.processes import free_port
+
+MIN_ASSERTIONS = 30
 
 
 @pytest.fixture
@@ -40,3 +43,8 @@ def test_pgtap_suite_passes(database):
                           "-U", "postgres", "-d", "postgres", *tests],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
+    # pg_prove's summary line: "Files=2, Tests=70, ..."; the issue asks for at least 30.
+    summary = re.search(r"Files=(\d+), Tests=(\d+)", run.stdout)
+    assert summary and int(summary.group(2)) >= MIN_ASSERTIONS, (
+        f"pg_prove ran fewer than {MIN_ASSERTIONS} assertions: {run.stdout}")
+    print(summary.group(0))

@@ -8,8 +8,10 @@ import uuid
 import pytest
 
 from app.api.frames import (
+    MAX_JSON_DEPTH,
     BadFrame,
     ack_frame,
+    client_message_id_of,
     overloaded_frame,
     parse_client_frame,
     result_frame,
@@ -23,10 +25,55 @@ def test_plain_text_is_the_content():
     uuid.UUID(message.client_message_id)  # generated for the client
 
 
-@pytest.mark.parametrize("text", ["42", '"quoted"', "[1, 2]", "null"])
-def test_json_that_is_not_an_object_is_plain_text(text):
-    """JSON that is not an object is still a plain message: its whole text is the content."""
+@pytest.mark.parametrize("text", ["42", '"quoted"', "[1, 2]", "null", "true"])
+def test_json_that_is_not_an_object_is_refused(text):
+    """JSON that is not an object is a frame of the wrong shape, not a message."""
+    with pytest.raises(BadFrame, match="must be an object"):
+        parse_client_frame(text)
+
+
+@pytest.mark.parametrize("text", ["[citation needed] is all it says", "4 2", "{smile}"[1:]])
+def test_text_that_is_not_json_is_the_content(text):
+    """Text that does not parse as JSON and does not open with { is a plain message."""
     assert parse_client_frame(text).content == text
+
+
+def test_nesting_up_to_the_limit_is_accepted():
+    """Unknown fields are ignored, however deep, up to 32 levels in all."""
+    nested = "[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1)
+    frame = '{"type": "message", "content": "hi", "extra": ' + nested + "}"
+    assert parse_client_frame(frame).content == "hi"
+    deeper = '{"type": "message", "content": "hi", "extra": [' + nested + "]}"
+    with pytest.raises(BadFrame, match="nested deeper"):
+        parse_client_frame(deeper)
+
+
+def test_nesting_beyond_the_parser_is_refused_not_raised():
+    """A frame nested far too deeply for the JSON parser is a BadFrame, not a RecursionError."""
+    with pytest.raises(BadFrame, match="nested deeper"):
+        parse_client_frame("[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize("frame", [
+    json.dumps({"type": "message", "content": "a\x00b"}),
+    "plain \x00 text",
+    json.dumps({"type": "message", "content": "lone \ud800 surrogate"}),
+    json.dumps({"type": "message", "content": "hi", "client_message_id": "c\x00"}),
+    json.dumps({"type": "message", "content": "hi", "client_message_id": "\udfff"}),
+    '{"type": "message", "content": "unclosed"',
+])
+def test_what_postgresql_cannot_store_or_json_cannot_read_is_refused(frame):
+    """NUL characters, unpaired surrogates and broken JSON objects are bad requests."""
+    with pytest.raises(BadFrame):
+        parse_client_frame(frame)
+
+
+def test_client_message_id_of_a_refused_frame():
+    """rate_limited names the frame's own client_message_id, never a made-up one."""
+    assert client_message_id_of(json.dumps({"type": "message", "content": "", "client_message_id": "c"})) == "c"
+    assert client_message_id_of(json.dumps({"type": "message", "content": "x", "client_message_id": "d"})) == "d"
+    assert client_message_id_of("plain text") is None
+    assert client_message_id_of(None) is None
 
 
 def test_json_message_keeps_the_client_id():

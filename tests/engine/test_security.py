@@ -8,9 +8,10 @@ import uuid
 import jwt
 import pytest
 
-from app.core.security import InvalidToken, user_id_from_token
+from app.core.security import (CLOCK_SKEW_S, MAX_TOKEN_CHARS, Identity, InvalidToken,
+                               user_id_from_token, verify_token)
 
-SECRET = "test-secret-that-is-long-enough-for-hs256"
+SECRET = "test-secret-that-is-long-enough-for-hs256-hs384-and-hs512-too-0123456789"
 
 
 def mint(secret: str = SECRET, algorithm: str = "HS256", **overrides) -> str:
@@ -26,27 +27,36 @@ def test_valid_token_gives_the_user_id():
     assert user_id_from_token(mint(sub=str(user)), SECRET) == user
 
 
+# Factories, not tokens: a time claim must be minted when its test runs, not when collected.
 @pytest.mark.parametrize(
-    "token",
+    "make_token",
     [
-        None,
-        "",
-        "not-a-jwt",
-        mint(secret="another-secret-that-is-long-enough-x"),
-        mint(exp=int(time.time()) - 10),
-        mint(aud="anon"),
-        mint(aud=None),
-        mint(exp=None),
-        mint(sub=None),
-        mint(sub="not-a-uuid"),
+        lambda: None,
+        lambda: "",
+        lambda: "not-a-jwt",
+        lambda: mint(secret="another-secret-that-is-long-enough-for-hs256-hs384-and-hs512-x"),
+        lambda: mint(exp=int(time.time()) - CLOCK_SKEW_S - 10),
+        lambda: mint(nbf=int(time.time()) + CLOCK_SKEW_S + 10),
+        lambda: mint(iat=int(time.time()) + CLOCK_SKEW_S + 10),
+        lambda: mint(role="anon"),
+        lambda: mint(role="service_role"),
+        lambda: mint(role=None),
+        lambda: mint(pad="x" * MAX_TOKEN_CHARS),
+        lambda: mint(aud="anon"),
+        lambda: mint(aud=None),
+        lambda: mint(exp=None),
+        lambda: mint(sub=None),
+        lambda: mint(sub="not-a-uuid"),
     ],
-    ids=["none", "empty", "malformed", "other-secret", "expired", "wrong-aud", "no-aud",
+    ids=["none", "empty", "malformed", "other-secret", "expired", "nbf-future", "iat-future",
+         "role-anon", "role-service", "no-role", "oversized", "wrong-aud", "no-aud",
          "no-exp", "no-sub", "sub-not-uuid"],
 )
-def test_invalid_tokens_are_refused(token):
-    """Missing, malformed, foreign, expired or wrong-audience tokens raise InvalidToken."""
+def test_invalid_tokens_are_refused(make_token):
+    """Missing, malformed, foreign, expired, premature, wrong-audience, wrong-role or
+    oversized tokens raise InvalidToken."""
     with pytest.raises(InvalidToken):
-        user_id_from_token(token, SECRET)
+        user_id_from_token(make_token(), SECRET)
 
 
 def test_unsigned_token_is_refused():
@@ -57,3 +67,24 @@ def test_unsigned_token_is_refused():
     )
     with pytest.raises(InvalidToken):
         user_id_from_token(unsigned, SECRET)
+
+
+def test_clock_skew_is_allowed_on_every_time_claim():
+    """exp just past, nbf and iat just ahead, all within the allowance, still pass."""
+    now = int(time.time())
+    within = CLOCK_SKEW_S - 5
+    verify_token(mint(exp=now - within, nbf=now + within, iat=now + within), SECRET)
+
+
+def test_the_identity_knows_when_the_token_runs_out():
+    """A connection's token is expired only once past exp and the clock skew allowance."""
+    identity = Identity(uuid.uuid4(), expires_at=1000.0)
+    assert not identity.expired(now=1000.0 + CLOCK_SKEW_S)
+    assert identity.expired(now=1000.0 + CLOCK_SKEW_S + 0.5)
+
+
+@pytest.mark.parametrize("algorithm", ["HS384", "HS512"])
+def test_other_hmac_algorithms_are_refused(algorithm):
+    """Only HS256 is accepted, even with the right secret."""
+    with pytest.raises(InvalidToken, match="algorithm"):
+        verify_token(mint(algorithm=algorithm), SECRET)

@@ -14,14 +14,18 @@ from app.api.frames import (
     ChatMessage,
     ack_frame,
     busy_notice,
+    client_message_id_of,
     error_frame,
     overloaded_frame,
     parse_client_frame,
     too_fast_frame,
+    rate_limited_frame,
+    token_expired_frame,
 )
+from app.api.rate_limit import RateLimiter
 from app.api.relay import relay_results, relay_retry
 from app.core.logs import Tally, log_failure
-from app.core.security import InvalidToken, user_id_from_token
+from app.core.security import Identity, InvalidToken, verify_token
 from app.services.conversation_service import claim_conversation
 from app.services.queue_service import queue_chat_message
 
@@ -48,11 +52,12 @@ async def chat_endpoint(websocket: WebSocket, conversation_id: str, token: str |
         return
     state = websocket.app.state
     try:
-        user_id = user_id_from_token(token, state.settings.supabase_jwt_secret)
+        identity = verify_token(token, state.settings.supabase_jwt_secret)
     except InvalidToken as reason:
         log.info("refused conversation_id=%s: invalid token (%s)", conversation, reason)
         await websocket.close(CLOSE_BAD_TOKEN)
         return
+    user_id = identity.user_id
     try:
         owner = await claim_conversation(state.db, conversation, user_id)
     except Exception:
@@ -63,7 +68,7 @@ async def chat_endpoint(websocket: WebSocket, conversation_id: str, token: str |
         log.info("refused conversation_id=%s user_id=%s: not the owner", conversation, user_id)
         await websocket.close(CLOSE_NOT_OWNER)
         return
-    await ChatSession(websocket, conversation, user_id).run()
+    await ChatSession(websocket, conversation, user_id, identity).run()
 
 
 # Frames read but not yet handled, per connection. The socket is read all the time, so the
@@ -73,11 +78,15 @@ INBOX_FRAMES = 100
 
 
 class ChatSession:
-    def __init__(self, websocket: WebSocket, conversation_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    def __init__(self, websocket: WebSocket, conversation_id: uuid.UUID, user_id: uuid.UUID,
+                 identity: Identity | None = None) -> None:
         self.websocket = websocket
         self.conversation_id = conversation_id
         self.user_id = user_id
         self.state = websocket.app.state
+        self.identity = identity
+        settings = self.state.settings
+        self.limiter = RateLimiter(settings.rate_limit_frames, settings.rate_limit_window_s)
         self.relays: set[asyncio.Task] = set()
         self.inbox: asyncio.Queue[ChatMessage | None] = asyncio.Queue(INBOX_FRAMES)
         # Relay tasks, the handler and the reader all write to one socket; frames must not
@@ -116,9 +125,13 @@ class ChatSession:
 
     async def on_frame(self, text: str | None) -> None:
         """Check a frame as it arrives; a valid message waits in the inbox for its turn."""
+        await self.refuse_expired_token(text)
+        if await self.refused_as_too_fast(text):
+            return
         try:
             message = parse_client_frame(text)
         except BadFrame as bad:
+            log.info("refused frame conversation_id=%s: %s", self.conversation_id, bad.reason)
             await self.send(
                 error_frame("bad_request", bad.reason, client_message_id=bad.client_message_id)
             )
@@ -150,6 +163,26 @@ class ChatSession:
                     )
                 except WebSocketDisconnect:
                     return
+
+    async def refuse_expired_token(self, text: str | None) -> None:
+        """A token that ran out during the connection: say so, then close as not signed in."""
+        if self.identity is None or not self.identity.expired():
+            return
+        log.info("refused frame conversation_id=%s user_id=%s: token expired during the "
+                 "connection; closing", self.conversation_id, self.user_id)
+        await self.send(token_expired_frame(client_message_id_of(text)))
+        await self.websocket.close(CLOSE_BAD_TOKEN)
+        raise WebSocketDisconnect(CLOSE_BAD_TOKEN)
+
+    async def refused_as_too_fast(self, text: str | None) -> bool:
+        """Every frame counts against the connection's rate limit; one over it is refused."""
+        retry_after = self.limiter.retry_after()
+        if not retry_after:
+            return False
+        log.info("refused frame conversation_id=%s: rate limited, retry_after=%s",
+                 self.conversation_id, retry_after)
+        await self.send(rate_limited_frame(retry_after, client_message_id_of(text)))
+        return True
 
     async def on_message(self, message: ChatMessage) -> None:
         queued = await queue_chat_message(

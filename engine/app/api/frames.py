@@ -9,6 +9,9 @@ from typing import Any
 
 MAX_CONTENT_CHARS = 8000
 MAX_CLIENT_MESSAGE_ID_CHARS = 100
+MAX_JSON_DEPTH = 32
+PLAIN_TEXT = object()  # what a frame that is not JSON parses to
+MAX_FRAME_BYTES = 1024 * 1024  # the WebSocket server's own limit: larger frames close 1009
 RETRY_AFTER_S = 5
 TOO_FAST_RETRY_AFTER_S = 1
 
@@ -29,22 +32,23 @@ class ChatMessage:
 
 
 def parse_client_frame(text: str | None) -> ChatMessage:
-    """A JSON object is a typed frame; any other text is the message content itself."""
+    """A JSON object is a typed frame; any other text that is not JSON is the content itself."""
     if text is None:
-        raise BadFrame("binary frames are not accepted; send text")
-    try:
-        data: Any = json.loads(text)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
+        raise BadFrame("binary frames are not accepted; send the message as a text frame")
+    data = _json_or_plain(text)
+    if data is PLAIN_TEXT:
         return ChatMessage(_checked_content(text, None), str(uuid.uuid4()))
-
+    if not isinstance(data, dict):
+        raise BadFrame('a JSON frame must be an object with "type": "message"')
     client_message_id = data.get("client_message_id")
     if client_message_id is not None:
         if not isinstance(client_message_id, str) or not client_message_id:
             raise BadFrame("client_message_id must be a non-empty string")
         if len(client_message_id) > MAX_CLIENT_MESSAGE_ID_CHARS:
             raise BadFrame(f"client_message_id is longer than {MAX_CLIENT_MESSAGE_ID_CHARS} characters")
+        _check_storable(client_message_id, "client_message_id", None)
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise BadFrame(f"the frame is nested deeper than {MAX_JSON_DEPTH} levels", client_message_id)
     if data.get("type") != "message":
         raise BadFrame('unknown frame type; expected "message"', client_message_id)
     content = data.get("content")
@@ -56,12 +60,49 @@ def parse_client_frame(text: str | None) -> ChatMessage:
     )
 
 
+def _json_or_plain(text: str) -> Any:
+    """The parsed frame if it is JSON; PLAIN_TEXT for plain text. A frame that opens like a JSON
+    object but does not parse, or that is nested too deeply to parse, is refused."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise BadFrame(f"the frame is nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError:
+        if text.lstrip().startswith("{"):
+            raise BadFrame("the frame is not valid JSON") from None
+        return PLAIN_TEXT
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest in the value (a flat object is 1); no recursion,
+    since the parser accepts frames nearly as deep as the interpreter's stack."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            level.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _check_storable(text: str, what: str, client_message_id: str | None) -> None:
+    """PostgreSQL text holds neither NUL characters nor unpaired surrogates."""
+    if "\x00" in text:
+        raise BadFrame(f"{what} contains a NUL character", client_message_id)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadFrame(f"{what} is not valid Unicode (an unpaired surrogate)", client_message_id) from None
+
+
 def _checked_content(content: str, client_message_id: str | None) -> str:
     content = content.strip()
     if not content:
         raise BadFrame("content is empty", client_message_id)
     if len(content) > MAX_CONTENT_CHARS:
         raise BadFrame(f"content is longer than {MAX_CONTENT_CHARS} characters", client_message_id)
+    _check_storable(content, "content", client_message_id)
     return content
 
 
@@ -88,6 +129,24 @@ def error_frame(code: str, message: str, **fields: Any) -> dict:
     frame = {"type": "error", "code": code, "message": message}
     frame.update({key: value for key, value in fields.items() if value is not None})
     return frame
+
+
+def rate_limited_frame(retry_after_s: int, client_message_id: str | None = None) -> dict:
+    return error_frame(
+        "rate_limited",
+        "You are sending faster than this connection allows; nothing was stored. "
+        "Send again after retry_after seconds.",
+        client_message_id=client_message_id,
+        retry_after=retry_after_s,
+    )
+
+
+def token_expired_frame(client_message_id: str | None = None) -> dict:
+    return error_frame(
+        "token_expired",
+        "Your sign-in has expired; nothing was stored. Reconnect with a fresh token.",
+        client_message_id=client_message_id,
+    )
 
 
 def overloaded_frame(client_message_id: str) -> dict:
@@ -137,3 +196,13 @@ def too_fast_frame(client_message_id: str, waiting: int) -> dict:
         client_message_id=client_message_id,
         retry_after=TOO_FAST_RETRY_AFTER_S,
     )
+
+
+def client_message_id_of(text: str | None) -> str | None:
+    """The frame's own client_message_id if it carries a usable one, for refusals that do
+    not read the frame (rate_limited)."""
+    try:
+        message = parse_client_frame(text)
+    except BadFrame as bad:
+        return bad.client_message_id
+    return message.client_message_id if _json_or_plain(text or "") is not PLAIN_TEXT else None

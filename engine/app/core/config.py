@@ -38,6 +38,8 @@ class Settings:
     worker_concurrency: int
     shutdown_timeout_s: float
     log_level: str
+    rate_limit_frames: int = 60
+    rate_limit_window_s: float = 10.0
 
 
 def _text(env: Mapping[str, str], name: str, default: str) -> str:
@@ -124,6 +126,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         worker_concurrency=_int(env, "WORKER_CONCURRENCY", 256, minimum=1),
         shutdown_timeout_s=_float(env, "SHUTDOWN_TIMEOUT_S", 30.0),
         log_level=log_level,
+        rate_limit_frames=_int(env, "RATE_LIMIT_FRAMES", 60, minimum=1),
+        rate_limit_window_s=_float(env, "RATE_LIMIT_WINDOW_S", 10.0),
     )
 
 
