@@ -6,7 +6,7 @@ TAGS ?=
 BEHAVE_TAGS := $(if $(TAGS),--tags="$(TAGS)",)
 QUICK_TAGS := --tags="not @slow and not @load"
 
-.PHONY: setup acceptance test unit-tests report steps clean
+.PHONY: setup acceptance test unit-tests lint mutants soak report steps clean
 
 setup:
 	@scripts/setup
@@ -21,9 +21,19 @@ unit-tests: export WITH_BROWSER = 1
 unit-tests: setup
 	$(PY) -m pytest tests -q
 
-test: unit-tests
+test: lint unit-tests
 	rm -rf reports/allure-results
 	$(PY) -m behave $(QUICK_TAGS)
+	$(PY) tests/mutants/run.py --fast
+
+# ruff, every step defined and used, gherkin-lint with the rules of .gherkin-lintrc.
+lint: setup
+	$(PY) scripts/lint
+
+# Seeded engine defects the suite must catch (tests/mutants/defects.toml); FAST=1 for the
+# few make test runs, ONLY="name ..." for some.
+mutants: setup
+	$(PY) tests/mutants/run.py $(if $(FAST),--fast,) $(if $(ONLY),--only $(ONLY),)
 
 report:
 	@scripts/report

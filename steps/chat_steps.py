@@ -100,7 +100,7 @@ def then_reply_does_not_mention(context, text):
 def then_each_gets_only_their_own_reply(context):
     """No frame of another job on each one's socket, and each was shown the reply stored in her
     own conversation."""
-    for name, text in context.sent_by.items():
+    for name in context.sent_by:
         person = context.cast.person(name)
         own_job = person.last_reply.job_id
         strangers = [frame.text for frame in person.connection.frames

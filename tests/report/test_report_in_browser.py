@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -272,7 +271,7 @@ def test_the_results_carry_labels_and_evidence_where_they_belong(run):
     labels = {(label["name"], label["value"]) for label in failed["labels"]}
     assert {("feature", "Report demo"), ("story", "Failures carry their evidence"),
             ("severity", "normal"), ("tag", "report_demo")} <= labels
-    assert ("severity", "critical") in {(l["name"], l["value"]) for l in passed["labels"]}
+    assert ("severity", "critical") in {(label["name"], label["value"]) for label in passed["labels"]}
     failing_step = failed["steps"][-1]
     assert failing_step["name"] == "Then the queue is empty"
     assert [a["name"] for a in failing_step["attachments"]] == [

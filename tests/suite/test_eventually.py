@@ -40,7 +40,9 @@ def test_the_async_form_waits_the_same_way():
 
 def test_the_async_form_accepts_a_lambda_that_returns_a_coroutine():
     """A probe written as a lambda around a coroutine call is awaited, not compared."""
-    async def depth(values=iter([3, 2, 0])):
+    values = iter([3, 2, 0])
+
+    async def depth():
         return next(values)
     assert asyncio.run(eventually_async(lambda: depth(), equal_to(0), within_s=5,
                                         what="depth")) == 0
