@@ -26,6 +26,12 @@ test: lint unit-tests
 	$(PY) -m behave $(QUICK_TAGS)
 	$(PY) tests/mutants/run.py --fast
 
+# The suite without @slow and @load RUNS times (default 20); prints the flaky scenarios.
+# LOADED=1 keeps one core busy meanwhile.
+RUNS ?= 20
+soak: setup
+	$(PY) scripts/soak --runs $(RUNS) $(if $(LOADED),--loaded,)
+
 # ruff, every step defined and used, gherkin-lint with the rules of .gherkin-lintrc.
 lint: setup
 	$(PY) scripts/lint

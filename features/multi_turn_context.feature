@@ -27,3 +27,8 @@ Feature: The assistant remembers earlier turns of a conversation
     When she reconnects to the same conversation
     And she asks "What is my name?"
     Then the reply mentions "Ada"
+
+  @scripted_model
+  Scenario: Messages sent without waiting are each answered knowing the answers before them
+    When she sends 3 messages without waiting for the answers
+    Then each answer was written knowing every earlier message and its answer

@@ -29,7 +29,7 @@ Feature: Answers survive workers that crash, stop or cannot cope
     And Grace has started a new conversation
     When Ada sends "Tell me about quicksand"
     And Grace sends "Tell me about the sea"
-    Then Grace gets her answer while Ada is still waiting
+    Then Grace gets her whole answer all the same
     And Ada is told her message could not be answered
     And her message was set aside after 3 attempts
 

@@ -1,9 +1,12 @@
 """What the scriptable model was sent (needs the scriptable model).
 
     Then the model was given all her earlier messages and the assistant's replies, in order
+    Then each answer was written knowing every earlier message and its answer
 """
 
 from behave import then
+
+from support.model_requests import question_of, turns
 
 
 @then("the model was given all her earlier messages and the assistant's replies, in order")
@@ -18,8 +21,23 @@ def then_model_was_given_whole_history(context):
     expected.pop()  # the last reply is what the model was asked to write
     question = expected[-1]["content"]
     requests = [request for request in context.cast.model_requests()
-                if request["messages"] and request["messages"][-1].get("content") == question]
+                if question_of(request) == question]
     assert requests, f"the model was never asked {question!r} during this scenario"
-    sent = [{"role": m["role"], "content": m["content"]} for m in requests[-1]["messages"]
-            if m["role"] in ("user", "assistant")]
+    sent = turns(requests[-1])
     assert sent == expected, f"the model was sent {sent}, expected {expected}"
+
+
+@then("each answer was written knowing every earlier message and its answer")
+def then_each_answer_knew_the_earlier_ones(context):
+    """Every reply of this conversation is awaited; the request each was written from held
+    every earlier message and its reply, in order (contract, section 4: replies in order)."""
+    person = context.cast.she
+    expected = []
+    for text, reply in person.exchanges_here():
+        person.follow(reply)
+        expected.append({"role": "user", "content": text})
+        asked = [request for request in context.cast.model_requests() if question_of(request) == text]
+        assert asked, f"the model was never asked {text!r} during this scenario"
+        sent = turns(asked[-1])
+        assert sent == expected, f"the model answered {text!r} knowing {sent}, expected {expected}"
+        expected.append({"role": "assistant", "content": reply.content})

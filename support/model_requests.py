@@ -1,0 +1,30 @@
+"""What the scriptable model was sent, read as any OpenAI-compatible client may write it.
+
+An engine may put system messages anywhere in a request, and write a message's content as a
+string or as a list of parts ({"type": "text", "text": ...}): the contract promises the
+conversation (section 4), not one way of writing it down.
+"""
+
+from __future__ import annotations
+
+
+def text_of(message: dict) -> str:
+    """A chat message's text, whether its content is a string or a list of text parts."""
+    content = message.get("content")
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content
+                       if isinstance(part, dict) and part.get("type", "text") == "text")
+    return content if isinstance(content, str) else ""
+
+
+def turns(request: dict) -> list[dict]:
+    """The conversation a request carried: its user and assistant messages, as plain text."""
+    return [{"role": message["role"], "content": text_of(message)}
+            for message in request.get("messages") or []
+            if message.get("role") in ("user", "assistant")]
+
+
+def question_of(request: dict) -> str | None:
+    """The message the model was asked to answer: the request's last user message."""
+    users = [turn["content"] for turn in turns(request) if turn["role"] == "user"]
+    return users[-1] if users else None
