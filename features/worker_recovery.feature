@@ -14,6 +14,12 @@ Feature: Answers survive workers that crash, stop or cannot cope
     Then she receives one complete answer, written again from the start
     And exactly one answer to her question is stored
 
+  Scenario: A long answer is written once, by the worker that started it
+    Given the assistant takes 6 seconds to answer
+    When she asks for a long story
+    Then she receives one complete answer, in a single attempt
+    And exactly one answer to her question is stored
+
   Scenario: A crashed worker is replaced
     When a worker crashes
     Then 2 workers are working again within 15 seconds

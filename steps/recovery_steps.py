@@ -1,8 +1,10 @@
 """Workers that crash or stop, and a model that cannot answer.
 
     Given the assistant answers slowly
+    Given the assistant takes 6 seconds to answer
     Given she has asked a question and the answer has started
     Given the model fails every time it is asked about "quicksand"
+    When she asks for a long story
     When the worker writing her answer crashes
     When the worker writing her answer is asked to stop
     When a worker crashes
@@ -60,6 +62,21 @@ def crash_holder(context, reply, signal_number=signal.SIGKILL):
 def given_slow_answers(context):
     """The scriptable model answers in 10 pieces, 150 ms apart."""
     context.suite.model.behave_like(**SLOW)
+
+
+@given("the assistant takes {seconds:d} seconds to answer")
+def given_model_takes(context, seconds):
+    """The scriptable model answers in 10 pieces spread over that many seconds: longer than
+    the embedded stack's claim timeout (2 s), so only a worker that keeps its job from
+    looking idle writes it once."""
+    context.suite.model.behave_like(chunks=10, chunk_delay_ms=seconds * 100)
+
+
+@when("she asks for a long story")
+def when_she_asks_for_a_long_story(context):
+    """She sends a question and it is acknowledged; the answer is awaited by the Then steps."""
+    reply = context.cast.she.send("Tell me a long story")
+    assert reply.ack is not None, reply.describe()
 
 
 @given("she has asked a question and the answer has started")
