@@ -222,8 +222,12 @@ def check_only(defects: list[Defect]) -> int:
     failures = 0
     with tempfile.TemporaryDirectory(prefix="grizz-mutant-check-") as scratch:
         for defect in defects:
+            # Only the file it patches: apply() reads and writes no other.
             engine = Path(scratch) / defect.name
-            shutil.copytree(REPO / "engine", engine, ignore=shutil.ignore_patterns("__pycache__"))
+            source = REPO / "engine" / defect.file
+            if source.is_file():
+                (engine / defect.file).parent.mkdir(parents=True)
+                shutil.copy(source, engine / defect.file)
             reason = apply(defect, engine)
             if reason:
                 failures += 1
