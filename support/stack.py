@@ -38,8 +38,10 @@ ENGINE_SETTINGS = {
     # Short enough that recovery scenarios finish quickly, long enough that a busy
     # worker's heartbeat keeps its job.
     "CLAIM_TIMEOUT_MS": "2000",
-    # Longer than any stall a scenario holds the model in (the flood's bound is 300 s).
-    "LLM_TIMEOUT_S": "600",
+    # Short, so a model that goes silent is given up on within a scenario's patience; a
+    # stalled model keeps its streams open with keep-alive comments, so a flood held for
+    # minutes is not timed out.
+    "LLM_TIMEOUT_S": "5",
     # Below the 10 s the suite gives the launcher to stop, so no worker outlives it.
     "SHUTDOWN_TIMEOUT_S": "5",
 }

@@ -15,7 +15,7 @@ from openai import OpenAIError
 from app.core.config import Settings
 from app.core.queue import DEAD_LETTERS, JOBS_STREAM, WORKER_GROUP, conversation_jobs, results_stream
 from app.core.logs import log_failure
-from app.llm.client import ChatModel
+from app.llm.client import ChatModel, ModelUnavailable, stream_attempt
 from app.services.replies import stored_reply
 from app.workers.results import ResultPublisher
 from app.workers.store import load_history, store_reply
@@ -93,7 +93,16 @@ async def keep_claimed(ctx: WorkerContext, entry_id: str, on_lost) -> None:
             return
 
 
-async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: str) -> None:
+# What the user is told of a dead-lettered job, by error code (docs/contract.md, section 3).
+FAILURE_MESSAGES = {
+    "llm_failed": "The model could not answer this message; send it again.",
+    "model_unavailable": "The model is unavailable right now; send your message again in a moment.",
+    "model_timeout": "The model took too long to answer; send your message again.",
+}
+
+
+async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: str,
+                      code: str = "llm_failed", retry_after: int | None = None) -> None:
     """Move the job to llm_jobs:dead, tell its client, acknowledge it: all in one MULTI."""
     job_id = fields.get("job_id")
     async with ctx.redis.pipeline(transaction=True) as pipe:
@@ -104,8 +113,8 @@ async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: s
         if job_id:
             key = results_stream(job_id)
             pipe.xadd(key, {
-                "type": "error", "job_id": job_id, "code": "llm_failed",
-                "message": "The model could not answer this message; send it again.",
+                "type": "error", "job_id": job_id, "code": code, "message": FAILURE_MESSAGES[code],
+                **({} if retry_after is None else {"retry_after": str(retry_after)}),
             })
             pipe.expire(key, ctx.settings.result_ttl_s)
         pipe.xack(JOBS_STREAM, WORKER_GROUP, entry_id)
@@ -195,7 +204,8 @@ async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str) ->
 async def _answer(ctx: WorkerContext, job: Job) -> None:
     """The job's turn has come: re-publish a stored reply, dead-letter it, or write the reply."""
     tag, attempt = job.tag, job.attempt
-    publisher = ResultPublisher(ctx.redis, str(job.job_id), attempt, ctx.settings.result_ttl_s)
+    publisher = ResultPublisher(ctx.redis, str(job.job_id), stream_attempt(attempt, 0),
+                                ctx.settings.result_ttl_s)
     try:
         existing = await stored_reply(ctx.db, job.job_id)
     except Exception:
@@ -229,9 +239,24 @@ async def _answer(ctx: WorkerContext, job: Job) -> None:
 
     log.info("%s attempt=%s started (%s messages of history)", tag, attempt, len(history))
     parts: list[str] = []
-    async for delta in ctx.model.stream_reply(history):
+
+    async def piece(delta: str) -> None:
         parts.append(delta)
         await publisher.chunk(delta)
+
+    async def restart(retry: int) -> None:
+        # A retried stream starts from its first piece: a new attempt, so no piece shows twice.
+        nonlocal publisher
+        parts.clear()
+        publisher = ResultPublisher(ctx.redis, str(job.job_id), stream_attempt(attempt, retry),
+                                    ctx.settings.result_ttl_s)
+    try:
+        await ctx.model.stream_reply(history, piece, restart)
+    except ModelUnavailable as failure:
+        # Retried already: the user is told now, and the job ends as a dead letter.
+        await dead_letter(ctx, job.entry_id, job.fields, str(failure), failure.code, failure.retry_after)
+        log.error("%s dead-lettered: %s", tag, failure)
+        return
     stored = await store_reply(ctx.db, job.conversation_id, job.job_id, "".join(parts))
     await publisher.done(str(stored["id"]), stored["content"])
     await acknowledge(ctx.redis, job.entry_id, job.conversation_key)
