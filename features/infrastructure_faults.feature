@@ -11,7 +11,7 @@ Feature: Nothing acknowledged is lost when Redis, PostgreSQL or the engine resta
     Given Grace has started a new conversation
     And she has had one exchange with the assistant
     And 3 people have each asked a question and the answers have started
-    When Redis restarts while Grace sends a message
+    When Redis is down for 3 seconds while Grace sends a message
     Then every answer that had started arrives complete
     And Grace's message is answered, or refused with a clear error
     And nothing anyone sent was lost or answered twice
@@ -20,7 +20,7 @@ Feature: Nothing acknowledged is lost when Redis, PostgreSQL or the engine resta
     Given Grace has started a new conversation
     And she has had one exchange with the assistant
     And 3 people have each asked a question and the answers have started
-    When PostgreSQL restarts while Grace sends a message
+    When PostgreSQL is down for 3 seconds while Grace sends a message
     Then every answer that had started arrives complete
     And Grace's message is answered, or refused with a clear error
     And someone who starts a conversation now is answered

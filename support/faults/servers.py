@@ -5,6 +5,7 @@ the network to Redis and PostgreSQL is slowed by latency proxies.
     faults = ServerFaults(suite)
     faults.restart("redis")                 # the append-only file keeps what it had
     faults.stop("postgres"); faults.start("postgres")
+    faults.outage("redis", down_s=3, while_down=send_something)
     faults.kill_api()                       # returns once a new API process is healthy
     faults.slow_network(delay_ms=50)        # the engine restarts behind two proxies
     faults.restore()                        # everything as the stack started it
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from urllib.parse import urlparse
 
 from support.eventually import eventually, truthy
@@ -39,6 +41,19 @@ class ServerFaults:
 
     def restart(self, name: str):
         self.stack.restart_server(name)
+
+    def outage(self, name: str, down_s: float, while_down=lambda: None):
+        """Stop the server, call while_down(), keep the server down until down_s have passed
+        since it stopped, then start it. The length of an outage is the fault itself: long
+        enough that the engine's quick reconnection retries run out and its slower
+        recovery paths are the ones tested."""
+        stopped = time.monotonic()
+        self.stack.stop_server(name)
+        try:
+            while_down()
+            time.sleep(max(0.0, down_s - (time.monotonic() - stopped)))
+        finally:
+            self.stack.start_server(name)
 
     def kill_api(self) -> tuple[int, int]:
         """SIGKILL the API process; return (its pid, the pid of the one that replaced it)."""
