@@ -61,6 +61,12 @@ Feature: Answers survive a model provider having a bad day
       Then she receives one complete answer
       And nothing she sent was lost or answered twice
 
+    Scenario: A provider that keeps asking for patience ends in an error that passes on its advice
+      Given the model is rate limited for its next 3 requests, asking for 2 seconds of patience
+      When she tries to ask "Can I ask now?"
+      Then she is told the assistant is unavailable for now, and to try again in 2 seconds
+      And nothing she sent was lost or answered twice
+
     Scenario: A model that goes silent on every try ends in a time-out error
       Given the model goes silent for longer than the engine keeps trying
       When she tries to ask "Hello?"

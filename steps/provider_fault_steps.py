@@ -12,6 +12,7 @@
     Then the model was asked 3 times
     Then the model was asked 3 times, each time at least 2 seconds after the one before
     Then she is told the assistant is unavailable for now
+    Then she is told the assistant is unavailable for now, and to try again in 2 seconds
     Then she is told the assistant took too long to answer
     Then nothing she sent was lost or answered twice
 """
@@ -133,6 +134,14 @@ def assert_told(context, code: str):
 def then_told_unavailable(context):
     """Her message ends in a model_unavailable error with a message, never a done."""
     assert_told(context, "model_unavailable")
+
+
+@then("she is told the assistant is unavailable for now, and to try again in {seconds:d} seconds")
+def then_told_unavailable_with_advice(context, seconds):
+    """A model_unavailable error whose retry_after passes on the provider's Retry-After."""
+    assert_told(context, "model_unavailable")
+    error = context.cast.she.last_reply.error
+    assert error.get("retry_after") == seconds, f"told to retry after {error.get('retry_after')}: {error}"
 
 
 @then("she is told the assistant took too long to answer")

@@ -91,7 +91,7 @@ def _wait(retry_state: RetryCallState) -> float:
     return asked if asked is not None else _backoff(retry_state)
 
 
-_backoff = wait_exponential_jitter(initial=BACKOFF_FIRST_S, max=BACKOFF_MAX_S, jitter=0.25)
+_backoff = wait_exponential_jitter(multiplier=BACKOFF_FIRST_S, max=BACKOFF_MAX_S, jitter=0.25)
 
 
 def _asks_too_long(retry_state: RetryCallState) -> bool:
