@@ -32,9 +32,15 @@ import redis
 from support.config import REPO_ROOT, SuiteConfig
 from support.eventually import WaitTimeout, eventually, truthy
 from support.postgres import PostgresServer
+from support.processes import (
+    Service,
+    StackError,
+    child_running,
+    claim_port,
+    free_port,
+    require_binary,
+)
 from support.queue_probe import LIVE_WORKER_KEYS
-from support.processes import (Service, StackError, child_running, claim_port, free_port,
-                               require_binary)
 
 WORKERS = 2
 # The engine's settings in the embedded stack, whatever the caller's environment holds: the

@@ -18,10 +18,21 @@ import time
 from typing import Awaitable, Callable, Sequence
 
 import httpx
-from openai import (APIConnectionError, APIStatusError, APITimeoutError, AsyncOpenAI,
-                    InternalServerError, RateLimitError)
-from tenacity import (AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt,
-                      wait_exponential_jitter)
+from openai import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncOpenAI,
+    InternalServerError,
+    RateLimitError,
+)
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from app.core.config import Settings
 
