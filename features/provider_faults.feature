@@ -67,6 +67,12 @@ Feature: Answers survive a model provider having a bad day
       Then she is told the assistant is unavailable for now, and to try again in 2 seconds
       And nothing she sent was lost or answered twice
 
+    Scenario: A stream that keeps breaking off ends in an error, and nothing half-written is kept
+      Given the model's streams break off in the middle, 3 times in a row
+      When she tries to ask "Tell me a long story"
+      Then she is told the assistant is unavailable for now
+      And nothing she sent was lost or answered twice
+
     Scenario: A model that goes silent on every try ends in a time-out error
       Given the model goes silent for longer than the engine keeps trying
       When she tries to ask "Hello?"

@@ -3,6 +3,7 @@
     Given the model is rate limited for its next 2 requests, asking for 2 seconds of patience
     Given the model answers its next 2 requests with a server error 503
     Given the model's next stream breaks off in the middle
+    Given the model's streams break off in the middle, 3 times in a row
     Given the model takes 3 seconds before its first piece
     Given the model is down for longer than the engine keeps trying
     Given the model goes silent for longer than the engine keeps trying
@@ -19,9 +20,10 @@
 
 from datetime import datetime
 
-from behave import given, then, when
+from behave import given, then, use_fixture, when
 
 from support.answers import assert_complete
+from support.fixtures import model_fault
 from support.ledger import sent_in, take_ledger
 
 # The embedded engine waits LLM_TIMEOUT_S = 5 s for the model's next bytes.
@@ -40,6 +42,11 @@ LONGER_THAN_RETRIES_MS = 120_000  # far beyond the engine's few tries; cleared w
 OUTCOME_WITHIN_S = 60  # three tries of 5 s, back-off, and a busy machine
 
 
+def faulty_model(context):
+    """The scriptable model, with a fixture that clears its fault after the scenario."""
+    return use_fixture(model_fault, context)
+
+
 def asked_about(context, text: str) -> list[dict]:
     return [request for request in context.cast.model_requests()
             if request["messages"] and request["messages"][-1].get("content") == text]
@@ -49,20 +56,26 @@ def asked_about(context, text: str) -> list[dict]:
        "seconds of patience")
 def given_rate_limited(context, times, seconds):
     """HTTP 429 with Retry-After: seconds, for that many requests."""
-    context.suite.model.fail_next("status", status=429, retry_after_s=seconds, times=times)
+    faulty_model(context).fail_next("status", status=429, retry_after_s=seconds, times=times)
 
 
 @given("the model answers its next {times:d} requests with a server error {status:d}")
 def given_server_errors(context, times, status):
     """That HTTP status for that many requests."""
-    context.suite.model.fail_next("status", status=status, times=times)
+    faulty_model(context).fail_next("status", status=status, times=times)
 
 
 @given("the model's next stream {trouble}")
 def given_stream_trouble(context, trouble):
     """The next streamed reply has that fault, two pieces in where it is midway."""
     assert trouble in STREAM_TROUBLES, f"unknown trouble {trouble!r}; known: {list(STREAM_TROUBLES)}"
-    context.suite.model.fail_next(**STREAM_TROUBLES[trouble])
+    faulty_model(context).fail_next(**STREAM_TROUBLES[trouble])
+
+
+@given("the model's streams break off in the middle, {times:d} times in a row")
+def given_streams_keep_breaking(context, times):
+    """The next that many streams are cut after two pieces."""
+    faulty_model(context).fail_next("drop_midway", after_pieces=2, times=times)
 
 
 @given("the model takes {seconds:d} seconds before its first piece")
@@ -74,13 +87,13 @@ def given_slow_start(context, seconds):
 @given("the model is down for longer than the engine keeps trying")
 def given_model_down(context):
     """HTTP 503 to every request until the model is back."""
-    context.suite.model.fail_next("status", status=503, for_ms=LONGER_THAN_RETRIES_MS)
+    faulty_model(context).fail_next("status", status=503, for_ms=LONGER_THAN_RETRIES_MS)
 
 
 @given("the model goes silent for longer than the engine keeps trying")
 def given_model_silent(context):
     """Every request gets nothing for 8 s (the engine waits 5 s), until the model is back."""
-    context.suite.model.fail_next("stall_before_first", stall_ms=PAST_TIMEOUT_MS,
+    faulty_model(context).fail_next("stall_before_first", stall_ms=PAST_TIMEOUT_MS,
                                   for_ms=LONGER_THAN_RETRIES_MS)
 
 

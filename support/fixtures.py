@@ -70,3 +70,16 @@ def servers_restored(context):
     suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S,
                                "queue depth after the scenario"),
               DRAIN_WITHIN_S + 5, "draining the queue")
+
+
+@fixture
+def model_fault(context):
+    """Afterwards the model has no fault and the queue has drained: pass or fail."""
+    suite = context.suite
+    try:
+        yield suite.model
+    finally:
+        suite.model.clear_fault()
+    suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S,
+                               "queue depth after the scenario"),
+              DRAIN_WITHIN_S + 5, "draining the queue")
