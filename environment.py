@@ -44,6 +44,9 @@ NEEDS = {
                        "needs the scriptable model: set GRIZZ_MODEL_URL to its address"),
     "operates_workers": (lambda suite: suite.stack is not None,
                          "operates the engine's processes: runs against the embedded stack"),
+    "operates_servers": (lambda suite: suite.stack is not None,
+                         "stops and restarts Redis, PostgreSQL and the engine: runs against "
+                         "the embedded stack"),
 }
 
 

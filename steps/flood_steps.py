@@ -12,9 +12,11 @@ from behave import given, then, use_fixture, when
 from support import crowd
 from support.console import say
 from support.fixtures import stalled_model
+from support.ledger import ANSWERED, REFUSED, REFUSED_BUT_KEPT, Sent, take_ledger
 
 FLOOD_WITHIN_S = 300
 ANSWERS_WITHIN_S = 600
+LEDGER_WITHIN_S = 60
 
 
 @given("the model has stalled")
@@ -44,33 +46,27 @@ def when_model_recovers(context):
 
 @then("every accepted message is answered exactly once")
 def then_each_accepted_answered_once(context):
-    """Every acked message gets done, and each conversation stores one reply per accepted
-    message."""
+    """Every acked message gets done; the ledger finds each accepted message answered once
+    and nothing lost or duplicated."""
     context.suite.run(crowd.finish_all(context.flood, ANSWERS_WITHIN_S), ANSWERS_WITHIN_S + 10,
                       "answers to the flood")
-    problems, answered = [], 0
-    for person, replies in context.flood:
-        accepted = [r for r in replies if r.ack is not None]
-        unanswered = [r.describe() for r in accepted if r.done is None]
-        stored = person.history()
-        answers = [row for row in stored if row["role"] == "assistant"]
-        answered += len(answers)
-        if unanswered:
-            problems.append(f"{person.name}: {len(unanswered)} not answered, e.g. {unanswered[0]}")
-        if len(answers) != len(accepted) or len({row["job_id"] for row in answers}) != len(answers):
-            problems.append(f"{person.name}: {len(accepted)} accepted, {len(answers)} answers "
-                            f"stored for {len({row['job_id'] for row in answers})} jobs")
-    say(f"flood: {context.flood_counts[0]} accepted, {answered} answers stored")
-    assert not problems, "; ".join(problems[:10])
+    context.flood_ledger = take_ledger(context.suite, flood_sent(context.flood),
+                                       context.cast.connections, LEDGER_WITHIN_S)
+    context.flood_ledger.assert_nothing_lost_or_duplicated()
+    answered = len(context.flood_ledger.of(ANSWERED))
+    assert answered == context.flood_counts[0], (
+        f"{context.flood_counts[0]} accepted, {answered} answered once; "
+        f"{context.flood_ledger.summary()}")
 
 
 @then("every turned-away message left nothing behind")
 def then_turned_away_left_nothing(context):
-    """No refused message is stored in PostgreSQL or queued in Redis."""
-    turned_away = {r.client_message_id for _, rs in context.flood for r in rs if r.ack is None}
-    stored = sum(1 for person, _ in context.flood
-                 for row in person.history()
-                 if row["client_message_id"] in turned_away)
-    queued = context.suite.run(context.suite.queue.jobs_from(turned_away), 30, "the queue")
-    say(f"flood: {len(turned_away)} turned away, {stored} of them stored, {len(queued)} queued")
-    assert (stored, len(queued)) == (0, 0), f"{stored} stored and {len(queued)} queued"
+    """The ledger finds every turned-away message refused with nothing stored or queued."""
+    ledger = context.flood_ledger
+    refused = len(ledger.of(REFUSED))
+    assert refused == context.flood_counts[1] and not ledger.of(REFUSED_BUT_KEPT), (
+        f"{context.flood_counts[1]} turned away, {refused} left nothing; {ledger.summary()}")
+
+
+def flood_sent(flood) -> list[Sent]:
+    return [Sent(person.conversation_id, reply) for person, replies in flood for reply in replies]

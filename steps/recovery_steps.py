@@ -28,9 +28,11 @@ import signal
 
 from behave import given, then, use_fixture, when
 
+from support.answers import assert_complete
 from support.console import say
 from support.eventually import at_least, eventually_async
 from support.fixtures import all_workers_back
+from support.ledger import ANSWERED, sent_in, take_ledger
 from support.model_requests import question_of
 
 SLOW = {"chunks": 10, "chunk_delay_ms": 150}  # 1.5 s an answer: time to act in the middle
@@ -40,16 +42,6 @@ DEAD_LETTER_WITHIN_S = 60
 def stored_answers(person, job_id):
     return [row for row in person.history()
             if row["role"] == "assistant" and str(row["job_id"]) == job_id]
-
-
-def assert_complete(reply):
-    """The answer is done, and is exactly its final attempt's pieces, in order."""
-    assert reply.done is not None, reply.describe()
-    numbers = [chunk["seq"] for chunk in reply.chunks]
-    assert numbers == list(range(len(numbers))) and numbers, f"pieces came as seq {numbers}"
-    joined = "".join(chunk["content"] for chunk in reply.chunks)
-    assert joined == reply.content, f"done said {reply.content!r}, pieces make {joined!r}"
-    assert reply.done["attempt"] == reply.chunks[-1]["attempt"], reply.describe()
 
 
 def crash_holder(context, reply, signal_number=signal.SIGKILL):
@@ -88,7 +80,7 @@ def given_answer_started(context):
 
 @given('the model fails every time it is asked about "{topic}"')
 def given_model_fails_on(context, topic):
-    """The scriptable model answers HTTP 500 to any message containing the topic."""
+    """The scriptable model refuses (HTTP 400) any message containing the topic."""
     context.poison_topic = topic
     context.suite.model.behave_like(poison_text=topic)
 
@@ -166,8 +158,10 @@ def then_complete_in_one_attempt(context):
 
 @then("exactly one answer to her question is stored")
 def then_one_answer_stored(context):
-    """One assistant row for her job, with the content she was shown."""
+    """The ledger finds every message she sent answered once; the reply stored for her job
+    is the one she was shown."""
     person = context.cast.she
+    take_ledger(context.suite, sent_in(context.cast), context.cast.connections).assert_all(ANSWERED)
     stored = stored_answers(person, person.last_reply.job_id)
     assert len(stored) == 1, f"{len(stored)} answers stored: {stored}"
     assert stored[0]["content"] == person.last_reply.content, stored
@@ -244,7 +238,9 @@ def then_received_complete_answers(context, count):
 
 @then("exactly {count:d} answers are stored in her conversation")
 def then_answers_stored(context, count):
-    """That many assistant rows in her conversation, each for a different job."""
+    """The ledger finds that many messages, each answered once; her history holds that
+    many replies."""
+    ledger = take_ledger(context.suite, sent_in(context.cast), context.cast.connections)
+    ledger.assert_all(ANSWERED)
     rows = [row for row in context.cast.she.history() if row["role"] == "assistant"]
-    assert len(rows) == count, f"{len(rows)} answers stored"
-    assert len({row["job_id"] for row in rows}) == count, "two answers share a job"
+    assert len(ledger.entries) == len(rows) == count, f"{len(rows)} answers stored"

@@ -27,6 +27,14 @@ class DatabaseProbe:
             "select user_id from public.conversations where id = $1", conversation_id)
         return str(owner) if owner else None
 
+    async def messages_in(self, conversation_ids: set[str]) -> list[dict]:
+        """Every message of these conversations, in the contract's order."""
+        rows = await self.pool.fetch(
+            "select id, conversation_id, role, content, client_message_id, job_id, created_at"
+            " from public.messages where conversation_id = any($1::uuid[])"
+            " order by created_at, id", list(conversation_ids))
+        return [dict(row) for row in rows]
+
     async def server_version(self) -> str:
         return await self.pool.fetchval("show server_version")
 

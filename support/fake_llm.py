@@ -43,17 +43,29 @@ Settings (default in brackets):
     fail_status           [null]  when set (400-599), answer every completion request with that
                                   HTTP status and an OpenAI-style {"error": {...}} body
     poison_text           [null]  when set, a request whose last user message contains this
-                                  text fails with HTTP 500 every time: a job that can never
-                                  be answered
-    stalled               [false] while true, requests are recorded on arrival and then held,
-                                  unanswered, until it is set back to false (or reset)
+                                  text is refused with HTTP 400 every time, as a provider
+                                  refuses content it will not handle: a job that can never
+                                  be answered, and that retrying at once does not help
+    stalled               [false] while true, requests are recorded on arrival and then held
+                                  until it is set back to false (or reset). A held stream
+                                  has its response started and gets an SSE comment line
+                                  (": held") every second, as providers that queue requests
+                                  do; a held failure or non-streamed request gets nothing.
+
+Faults for the next N requests or for a while (support/model_faults.py lists them):
+
+    GET    /control/fault              -> the fault in force, or null
+    PUT    /control/fault              -> set one, e.g. {"kind": "status", "status": 429,
+                                          "retry_after_s": 2, "times": 2}; returns it
+    DELETE /control/fault              -> clear it (a reset clears it too)
 
 A non-streamed reply waits as long as its stream would have: first_chunk_delay_ms plus
 chunk_delay_ms for each piece.
 
 Every completion request with a valid body is recorded, failed ones too, as
-{"seq", "received_at", "model", "stream", "messages", "reply", "status"} where "reply" is
-null for a failed request and "status" is the HTTP status it was answered with. Sequence
+{"seq", "received_at", "model", "stream", "messages", "reply", "status", "fault"} where
+"reply" is null for a failed request, "status" is the HTTP status it was answered with and
+"fault" the kind of fault it got, or null. Sequence
 numbers rise for the life of the process and are not reused after a reset, so a mark taken
 from "last_seq" stays valid. Only the latest RECORD_LIMIT requests are kept.
 """
@@ -75,6 +87,8 @@ from typing import Any, AsyncIterator
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from support.model_faults import Fault, FaultPlan, faulty_stream
 
 MODEL_ID = "fake-model"
 RECORD_LIMIT = 10_000
@@ -289,11 +303,12 @@ _ERROR_KINDS = {
 }
 
 
-def error_response(status: int, message: str) -> JSONResponse:
+def error_response(status: int, message: str, retry_after_s: int | None = None) -> JSONResponse:
     default_kind = ("server_error", "server_error") if status >= 500 else ("invalid_request_error", "invalid_request")
     error_type, code = _ERROR_KINDS.get(status, default_kind)
     return JSONResponse(
-        {"error": {"message": message, "type": error_type, "param": None, "code": code}}, status_code=status
+        {"error": {"message": message, "type": error_type, "param": None, "code": code}}, status_code=status,
+        headers={} if retry_after_s is None else {"Retry-After": str(retry_after_s)},
     )
 
 
@@ -304,19 +319,42 @@ def planned_failure(behaviour: Behaviour, messages: list[dict[str, Any]]) -> int
     if behaviour.poison_text:
         users = [message_text(m) for m in messages if m.get("role") == "user"]
         if users and behaviour.poison_text in users[-1]:
-            return 500
+            return 400
     return behaviour.fail_status
 
 
-async def answer(completion: Completion, behaviour: Behaviour) -> Response:
-    """Answer a request that is not failing, paced the way the behaviour says."""
+async def answer(completion: Completion, behaviour: Behaviour, fault: Fault | None,
+                 released: asyncio.Event) -> Response:
+    """Answer a request that is not failing, paced the way the behaviour says, with the
+    fault applied, once the model is not stalled."""
     if completion.stream:
+        events = stream_events(completion, behaviour)
+        if fault is not None:
+            events = faulty_stream(events, fault, _sleep_ms)
         return StreamingResponse(
-            stream_events(completion, behaviour),
+            held_until(released, events),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache"},
         )
+    await released.wait()
+    if fault is not None and fault.kind == "stall_before_first":
+        await _sleep_ms(fault.stall_ms)
     return await whole_completion(completion, behaviour)
+
+
+HELD_COMMENT_EVERY_S = 1.0
+
+
+async def held_until(released: asyncio.Event, events: AsyncIterator[str]) -> AsyncIterator[str]:
+    """While the model is stalled, a comment line now and then keeps the stream open."""
+    while not released.is_set():
+        yield ": held\n\n"
+        try:
+            await asyncio.wait_for(released.wait(), HELD_COMMENT_EVERY_S)
+        except asyncio.TimeoutError:
+            pass
+    async for event in events:
+        yield event
 
 
 def _wants_usage(stream_options: Any) -> bool:
@@ -337,6 +375,7 @@ def create_app() -> FastAPI:
     released = asyncio.Event()  # cleared while the model is stalled
     released.set()
     log = RequestLog()
+    faults = FaultPlan()
 
     def behave_as(behaviour: Behaviour) -> dict[str, Any]:
         state["behaviour"] = behaviour
@@ -365,19 +404,24 @@ def create_app() -> FastAPI:
         messages = [m for m in body["messages"] if isinstance(m, dict)]
 
         behaviour = state["behaviour"]
-        failure = planned_failure(behaviour, messages)
-        reply = reply_for(messages)
         stream = bool(body.get("stream"))
+        failure = planned_failure(behaviour, messages)
+        fault = None if failure else faults.take(stream)
+        if fault is not None and fault.kind == "status":
+            failure = fault.status
+        reply = reply_for(messages)
         entry = log.record(
             model=body.get("model"),
             stream=stream,
             messages=body["messages"],
             reply=None if failure else reply,
             status=failure or 200,
+            fault=fault.kind if fault else None,
         )
-        await released.wait()
         if failure:
-            return error_response(failure, f"Simulated failure of the fake model (status {failure}).")
+            await released.wait()
+            return error_response(failure, f"Simulated failure of the fake model (status {failure}).",
+                                  fault.retry_after_s if fault else None)
         completion = Completion(
             seq=entry["seq"],
             model=str(body.get("model") or MODEL_ID),
@@ -386,7 +430,7 @@ def create_app() -> FastAPI:
             stream=stream,
             include_usage=_wants_usage(body.get("stream_options")),
         )
-        return await answer(completion, behaviour)
+        return await answer(completion, behaviour, fault, released)
 
     @app.get("/control/behaviour")
     async def get_behaviour() -> dict[str, Any]:
@@ -406,7 +450,23 @@ def create_app() -> FastAPI:
     @app.post("/control/reset")
     async def reset() -> dict[str, Any]:
         log.clear()
+        faults.set(None)
         return behave_as(Behaviour())
+
+    @app.get("/control/fault")
+    async def get_fault() -> dict[str, Any] | None:
+        return faults.current()
+
+    @app.put("/control/fault")
+    async def put_fault(request: Request) -> dict[str, Any] | None:
+        try:
+            return faults.set(Fault.from_json(await request.json()))
+        except (ValueError, TypeError) as error:
+            raise HTTPException(status_code=422, detail=str(error)) from error
+
+    @app.delete("/control/fault")
+    async def clear_fault() -> None:
+        faults.set(None)
 
     @app.get("/control/requests")
     async def recorded(since: int = 0) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Fixtures for scenarios that change what every scenario shares: the workers and the queue.
+"""Fixtures for scenarios that change what every scenario shares: the workers, the queue,
+the model and the servers.
 
 Each puts things back when the scenario ends, whether it passed or failed, so no later
 scenario inherits paused workers, filler jobs or a stalled model.
@@ -54,3 +55,31 @@ def all_workers_back(context):
     """Afterwards, every worker the engine runs is alive again."""
     yield
     context.suite.run(context.suite.workers.wait_all_live(), 40, "waiting for the workers")
+
+
+@fixture
+def servers_restored(context):
+    """Afterwards Redis and PostgreSQL run, the engine runs on its own addresses with all its
+    workers, and the queue has drained: whether the scenario passed or failed."""
+    suite = context.suite
+    try:
+        yield
+    finally:
+        suite.servers.restore()
+        suite.run(suite.workers.wait_all_live(), 40, "waiting for the workers")
+    suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S,
+                               "queue depth after the scenario"),
+              DRAIN_WITHIN_S + 5, "draining the queue")
+
+
+@fixture
+def model_fault(context):
+    """Afterwards the model has no fault and the queue has drained: pass or fail."""
+    suite = context.suite
+    try:
+        yield suite.model
+    finally:
+        suite.model.clear_fault()
+    suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S,
+                               "queue depth after the scenario"),
+              DRAIN_WITHIN_S + 5, "draining the queue")

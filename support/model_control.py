@@ -2,6 +2,7 @@
 
     model = ModelControl("http://127.0.0.1:8100")
     model.behave_like(chunks=2, chunk_delay_ms=50)
+    model.fail_next("status", status=429, retry_after_s=1, times=2)
     mark = model.last_seq()
     ...  # drive the engine
     sent = model.requests(since=mark)
@@ -47,6 +48,20 @@ class ModelControl:
     def behave_like(self, **settings: Any) -> dict[str, Any]:
         """Change some settings; the rest keep their current values. Returns all settings."""
         return self._call("PUT", "/control/behaviour", settings)
+
+    def fail_next(self, kind: str, *, times: int | None = None, for_ms: int | None = None,
+                  **details: Any) -> dict[str, Any]:
+        """Give the next `times` requests (or every request for `for_ms`) a fault; see
+        support/model_faults.py for the kinds and their details. Returns the fault."""
+        return self._call("PUT", "/control/fault",
+                          {"kind": kind, "times": times, "for_ms": for_ms, **details})
+
+    def fault(self) -> dict[str, Any] | None:
+        """The fault in force, or None."""
+        return self._call("GET", "/control/fault")
+
+    def clear_fault(self) -> None:
+        self._call("DELETE", "/control/fault")
 
     def behaviour(self) -> dict[str, Any]:
         return self._call("GET", "/control/behaviour")

@@ -104,6 +104,21 @@ class Service:
             pass
 
 
+def child_running(parent: int, command_part: str) -> int | None:
+    """The pid of a running child of `parent` whose command line holds `command_part`."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, parent_pid = (entry / "stat").read_text().rsplit(") ", 1)[1].split()[:2]
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+        if int(parent_pid) == parent and state != "Z" and command_part in command:
+            return int(entry.name)
+    return None
+
+
 def run_as(user: str | None) -> str | None:
     """PostgreSQL refuses to run as root: when we are root, run it as this user."""
     if os.geteuid() != 0:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 JOBS = "llm_jobs"
 GROUP = "llm_workers"
@@ -14,7 +17,11 @@ LIVE_WORKER_KEYS = "llm_workers:alive:*"
 
 class QueueProbe:
     def __init__(self, url: str):
-        self.redis = aioredis.Redis.from_url(url, decode_responses=True)
+        # Fault scenarios restart Redis: a pooled connection that broke is retried on a new
+        # one (redis-py retries only the errors it is given).
+        self.redis = aioredis.Redis.from_url(
+            url, decode_responses=True, retry_on_error=[RedisConnectionError],
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 5))
 
     async def depth(self) -> int:
         """Queue depth as the contract defines it: jobs not yet acknowledged."""
@@ -60,6 +67,12 @@ class QueueProbe:
         entries = await self.redis.xrange(DEAD_LETTERS)
         return [{"entry_id": entry_id, **fields} for entry_id, fields in entries
                 if fields.get("job_id") == job_id]
+
+    async def dead_letters_with(self, job_ids: set[str]) -> list[dict]:
+        """The dead letters of these jobs (the stream holds only the few jobs that failed)."""
+        entries = await self.redis.xrange(DEAD_LETTERS)
+        return [{"entry_id": entry_id, **fields} for entry_id, fields in entries
+                if fields.get("job_id") in job_ids]
 
     async def pending_entries(self, count: int = 100) -> list[dict]:
         try:

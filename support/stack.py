@@ -5,6 +5,12 @@ on free loopback ports in a scratch directory, with their logs kept under report
     endpoints = stack.start()   # bounded waits; StackError with one sentence on failure
     ...
     stack.stop()                # also registered with atexit, so Ctrl-C stops it too
+
+Fault scenarios also stop, start and restart the servers one at a time (same port, same
+data), and run the engine against other addresses (a latency proxy) for a while:
+
+    stack.stop_server("redis"); stack.start_server("redis"); stack.restart_server("postgres")
+    stack.restart_engine(redis_url=..., database_url=...)   # restart_engine() goes back
 """
 
 from __future__ import annotations
@@ -26,8 +32,15 @@ import redis
 from support.config import REPO_ROOT, SuiteConfig
 from support.eventually import WaitTimeout, eventually, truthy
 from support.postgres import PostgresServer
+from support.processes import (
+    Service,
+    StackError,
+    child_running,
+    claim_port,
+    free_port,
+    require_binary,
+)
 from support.queue_probe import LIVE_WORKER_KEYS
-from support.processes import Service, StackError, claim_port, free_port, require_binary
 
 WORKERS = 2
 # The engine's settings in the embedded stack, whatever the caller's environment holds: the
@@ -38,8 +51,10 @@ ENGINE_SETTINGS = {
     # Short enough that recovery scenarios finish quickly, long enough that a busy
     # worker's heartbeat keeps its job.
     "CLAIM_TIMEOUT_MS": "2000",
-    # Longer than any stall a scenario holds the model in (the flood's bound is 300 s).
-    "LLM_TIMEOUT_S": "600",
+    # Short, so a model that goes silent is given up on within a scenario's patience; a
+    # stalled model keeps its streams open with keep-alive comments, so a flood held for
+    # minutes is not timed out.
+    "LLM_TIMEOUT_S": "5",
     # Below the 10 s the suite gives the launcher to stop, so no worker outlives it.
     "SHUTDOWN_TIMEOUT_S": "5",
     # The contract's per-connection rate limit: 30 frames in any 10 s.
@@ -74,6 +89,9 @@ class EmbeddedStack:
         self.scratch: Path | None = None
         self.boot_seconds: float | None = None
         self.endpoints: Endpoints | None = None
+        self.postgres: PostgresServer | None = None
+        self.engine_port: int | None = None
+        self.engine_overrides: dict[str, str] = {}  # addresses the engine runs with now
 
     # -- starting -------------------------------------------------------------------------
 
@@ -100,7 +118,7 @@ class EmbeddedStack:
         ports = {name: free_port() for name in ("postgres", "redis", "model")}
         self._start_redis(redis_server, ports["redis"])
         self._start_model(ports["model"])
-        postgres = PostgresServer(self.scratch, ports["postgres"], self.logs_dir)
+        postgres = self.postgres = PostgresServer(self.scratch, ports["postgres"], self.logs_dir)
         self.services["postgres"] = postgres.start()
 
         endpoints = Endpoints(
@@ -117,12 +135,9 @@ class EmbeddedStack:
         # Picked only now, just before the engine binds it, so nothing else takes it meanwhile.
         engine_port = claim_port(self.config.engine_port, "the engine", "GRIZZ_ENGINE_PORT")
         endpoints = dataclasses.replace(endpoints, engine_url=f"ws://127.0.0.1:{engine_port}")
+        self.endpoints, self.engine_port = endpoints, engine_port
         self._start_engine(endpoints, engine_port)
-        self._wait("engine", "the engine",
-                   lambda: _http_ok(f"http://127.0.0.1:{engine_port}/health"))
-        self._wait("engine", f"{WORKERS} engine workers",
-                   lambda: self._live_workers(endpoints.redis_url) >= WORKERS)
-        self.endpoints = endpoints
+        self._wait_engine()
         self.boot_seconds = time.monotonic() - started
         return endpoints
 
@@ -137,9 +152,11 @@ class EmbeddedStack:
         self._service("model", [sys.executable, "-m", "support.fake_llm",
                                 "--host", "127.0.0.1", "--port", str(port)], cwd=REPO_ROOT)
 
-    def _start_engine(self, endpoints: Endpoints, port: int):
+    def _start_engine(self, endpoints: Endpoints, port: int, redis_url: str | None = None,
+                      database_url: str | None = None):
         env = {**os.environ, **ENGINE_SETTINGS,
-               "DATABASE_URL": endpoints.database_url, "REDIS_URL": endpoints.redis_url,
+               "DATABASE_URL": database_url or endpoints.database_url,
+               "REDIS_URL": redis_url or endpoints.redis_url,
                "LLM_BASE_URL": f"{endpoints.model_url}/v1", "LLM_API_KEY": "not-a-real-key",
                "LLM_MODEL": "grizz-scripted", "SUPABASE_JWT_SECRET": endpoints.jwt_secret,
                "HOST": "127.0.0.1", "PORT": str(port), "PYTHONUNBUFFERED": "1"}
@@ -151,6 +168,52 @@ class EmbeddedStack:
         service = Service(name, argv, self.logs_dir / f"{name}.log", **options).start()
         self.services[name] = service
         return service
+
+    def _wait_engine(self):
+        self._wait("engine", "the engine",
+                   lambda: _http_ok(f"http://127.0.0.1:{self.engine_port}/health"))
+        self._wait("engine", f"{WORKERS} engine workers",
+                   lambda: self._live_workers(self.endpoints.redis_url) >= WORKERS)
+
+    # -- faults -----------------------------------------------------------------------------
+
+    def stop_server(self, name: str):
+        """Stop Redis ("redis") or PostgreSQL ("postgres") the way an operator would: Redis
+        writes its append-only file, PostgreSQL does a fast shutdown."""
+        self.services[name].stop()
+
+    def start_server(self, name: str):
+        """Start a stopped server again on its port with its data; wait until it is ready."""
+        service = self.services[name]
+        if not service.running():
+            service.start()
+        ready = {"redis": lambda: self._redis_ping(self.endpoints.redis_url),
+                 "postgres": self.postgres.ready}[name]
+        self._wait(name, name, ready)
+
+    def restart_server(self, name: str):
+        self.stop_server(name)
+        self.start_server(name)
+
+    def server_running(self, name: str) -> bool:
+        return self.services[name].running()
+
+    def restart_engine(self, redis_url: str | None = None, database_url: str | None = None):
+        """Stop the engine and start it again, reaching Redis and PostgreSQL at these
+        addresses (by default, directly); wait until it and its workers are ready."""
+        self.services["engine"].stop()
+        self._start_engine(self.endpoints, self.engine_port, redis_url, database_url)
+        self.engine_overrides = {key: value for key, value in
+                                 (("redis_url", redis_url), ("database_url", database_url))
+                                 if value}
+        self._wait_engine()
+
+    def api_pid(self) -> int | None:
+        """The pid of the engine's API process, the launcher's child running app.api."""
+        return child_running(self.services["engine"].process.pid, "app.api")
+
+    def engine_healthy(self) -> bool:
+        return _http_ok(f"http://127.0.0.1:{self.engine_port}/health")
 
     # -- readiness ------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import redis
 
 from support.config import SuiteConfig
 from support.db_probe import DatabaseProbe
+from support.faults.servers import ServerFaults
 from support.loop import BackgroundLoop
 from support.model_control import ModelControl
 from support.processes import StackError
@@ -43,6 +44,14 @@ class Suite:
         """Control of the worker processes: only where the suite runs them itself."""
         assert self.stack is not None, "operating the workers needs the embedded stack"
         return WorkerControl(self.stack.services["engine"].process.pid, self.queue)
+
+    @property
+    def servers(self) -> ServerFaults:
+        """Faults of Redis, PostgreSQL and the API process: only where the suite runs them."""
+        assert self.stack is not None, "operating the servers needs the embedded stack"
+        if getattr(self, "_servers", None) is None:
+            self._servers = ServerFaults(self)
+        return self._servers
 
     @classmethod
     def attach(cls, config: SuiteConfig) -> "Suite":

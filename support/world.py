@@ -78,6 +78,15 @@ class Person:
         assert self.connection is not None, f"{self.name} is not connected"
         return self._say(text, self.connection.send, within_s, "sending")
 
+    def post(self, text: str) -> Reply:
+        """Send a message and wait for nothing; follow() its reply later."""
+        assert self.connection is not None, f"{self.name} is not connected"
+        client_message_id = self.suite.run(self.connection.send_message(text), CONNECT_WITHIN_S,
+                                           f"{self.name} sending {text!r}")
+        reply = Reply(client_message_id)
+        self.remember(text, reply)
+        return reply
+
     def send_frame(self, frame: str | bytes, client_message_id: str | None,
                    within_s: float = CONNECT_WITHIN_S) -> Reply:
         """Send a raw frame (bytes: a binary frame) that carries this client_message_id, or

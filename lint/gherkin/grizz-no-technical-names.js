@@ -1,4 +1,4 @@
-// Feature files speak the product's language: no Redis key or command, table, environment
+// Feature files speak the product's language: no Redis key or command, SQL or table name, environment
 // variable, file name or sleep in a name, description, step, doc string or example cell.
 // "patterns" are regular expressions, matched case-sensitively.
 const {nodes} = require('./walk.js');

@@ -280,9 +280,9 @@ def test_unreachable_server_names_the_url() -> None:
 
 
 def test_poison_text_fails_only_the_messages_that_carry_it(client: OpenAI, model: ModelControl) -> None:
-    """A request whose last user message holds the poison text fails with 500; others are answered."""
+    """A request whose last user message holds the poison text is refused with 400; others are answered."""
     model.behave_like(poison_text="POISON")
-    with pytest.raises(openai.InternalServerError):
+    with pytest.raises(openai.BadRequestError):
         ask(client, [user("this is POISON")])
     assert ask(client, [user("this is POISON"), user("fine now")]).startswith("You said: fine now")
 

@@ -27,7 +27,6 @@ from app.api.relay import relay_results, relay_retry
 from app.core.logs import Tally, log_failure
 from app.core.security import Identity, InvalidToken, verify_token
 from app.services.conversation_service import claim_conversation
-from app.services.queue_service import queue_chat_message
 
 log = logging.getLogger("grizz.api")
 
@@ -185,9 +184,7 @@ class ChatSession:
         return True
 
     async def on_message(self, message: ChatMessage) -> None:
-        queued = await queue_chat_message(
-            self.state.db,
-            self.state.admitter,
+        queued = await self.state.admissions.queue(
             conversation_id=self.conversation_id,
             user_id=self.user_id,
             content=message.content,

@@ -183,6 +183,7 @@ def result_frame(entry: dict[str, str], client_message_id: str) -> dict | None:
             entry.get("message", "The reply failed."),
             job_id=entry.get("job_id"),
             client_message_id=client_message_id,
+            retry_after=int(entry["retry_after"]) if entry.get("retry_after", "").isdigit() else None,
         )
     return None
 

@@ -13,10 +13,11 @@ from app.core.config import Settings, load_settings
 from app.core.db import create_db_pool
 from app.core.queue import JobAdmitter, ensure_worker_group
 from app.core.redis_client import close_redis_pool, get_redis
+from app.services.admissions import AdmissionBatcher
 
-# Each connection stores one message at a time (a short transaction around the admission
-# script); sends wait for a free one, so this bounds how many are admitted at once.
-API_DB_POOL_SIZE = 50
+# Messages are stored in batches, one at a time (app/services/admissions.py); the rest is
+# for opening conversations and replaying stored replies.
+API_DB_POOL_SIZE = 20
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await ensure_worker_group(app.state.redis)
         app.state.admitter = JobAdmitter(app.state.redis, settings.queue_hard_limit)
         app.state.db = await create_db_pool(settings.database_url, API_DB_POOL_SIZE)
+        app.state.admissions = AdmissionBatcher(app.state.db, app.state.admitter)
         app.state.results = ResultReader(app.state.redis)
         app.state.results.start()
         try:

@@ -63,6 +63,38 @@ return {1, depth, id}
 """
 
 
+# The same for several jobs in one call, in order, each checked against the depth the ones
+# before it left: as if each were admitted alone, one after another.
+# KEYS[1] job stream, KEYS[1 + i] the i-th job's conversation list; ARGV[1] hard limit;
+# ARGV[2] group; ARGV[3] list lifetime (s); ARGV[4] how many strings each job's fields take;
+# then each job's field, value, ... Returns, per job, {1, depth before, id} or {0, depth}.
+ADMIT_JOBS_LUA = """
+local limit, per = tonumber(ARGV[1]), tonumber(ARGV[4])
+local depth = redis.call('XLEN', KEYS[1])
+local results = {}
+for i = 2, #KEYS do
+  if depth >= limit then
+    results[#results + 1] = {0, depth}
+  else
+    if depth == 0 then
+      redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[2], '0', 'MKSTREAM')
+    end
+    local fields = {}
+    local first = 4 + (i - 2) * per
+    for j = 1, per do
+      fields[j] = ARGV[first + j]
+    end
+    local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
+    redis.call('RPUSH', KEYS[i], id)
+    redis.call('EXPIRE', KEYS[i], ARGV[3])
+    results[#results + 1] = {1, depth, id}
+    depth = depth + 1
+  end
+end
+return results
+"""
+
+
 @dataclass(frozen=True)
 class Admission:
     admitted: bool
@@ -105,7 +137,22 @@ class JobAdmitter:
 
     def __init__(self, r: redis.Redis, hard_limit: int) -> None:
         self._script = r.register_script(ADMIT_JOB_LUA)
+        self._many = r.register_script(ADMIT_JOBS_LUA)
         self._hard_limit = hard_limit
+
+    async def admit_many(self, jobs: list[Mapping[str, str]]) -> list[Admission]:
+        """Queue jobs in order, each unless the queue is at the hard limit by then. Every job
+        has the same fields, in the same order."""
+        fields = list(jobs[0])
+        args: list[str] = [str(self._hard_limit), WORKER_GROUP, str(CONVERSATION_JOBS_TTL_S),
+                           str(2 * len(fields))]
+        for job in jobs:
+            for field in fields:
+                args += [field, str(job[field])]
+        keys = [JOBS_STREAM, *(conversation_jobs(str(job["conversation_id"])) for job in jobs)]
+        return [Admission(admitted=True, depth_before=int(reply[1]), entry_id=str(reply[2]))
+                if int(reply[0]) == 1 else Admission(admitted=False, depth_before=int(reply[1]))
+                for reply in await self._many(keys=keys, args=args)]
 
     async def admit(self, job: Mapping[str, str]) -> Admission:
         """Queue the job (it needs a conversation_id) unless the queue is at the hard limit."""

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from app.core.config import Settings, load_settings
 
@@ -15,6 +18,11 @@ CONNECT_TIMEOUT_S = 5
 MAX_CONNECTIONS = 1000
 # When every connection is busy a caller waits this long for one, then gets an error.
 POOL_WAIT_S = 60
+# After Redis restarts, every pooled connection is dead and fails its next command before
+# the server sees it. redis-py retries only the errors it is told to: retrying a broken
+# connection on a fresh one lets the first commands after a restart succeed. Timeouts are
+# not retried: the server may have run the command.
+RECONNECT_TRIES = 3
 
 _pool: redis.ConnectionPool | None = None
 
@@ -33,6 +41,8 @@ def make_pool(url: str, max_connections: int) -> redis.ConnectionPool:
         socket_timeout=SOCKET_TIMEOUT_S,
         socket_connect_timeout=CONNECT_TIMEOUT_S,
         health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), RECONNECT_TRIES),
+        retry_on_error=[RedisConnectionError],
     )
 
 

@@ -17,7 +17,7 @@ from openai import OpenAIError
 from app.core.config import Settings
 from app.core.queue import DEAD_LETTERS, JOBS_STREAM, WORKER_GROUP, conversation_jobs, results_stream
 from app.core.logs import log_failure
-from app.llm.client import ChatModel
+from app.llm.client import ChatModel, ModelUnavailable, stream_attempt
 from app.services.replies import stored_reply
 from app.workers.heartbeat import Heartbeat
 from app.workers.results import ResultPublisher
@@ -74,7 +74,16 @@ async def delivery_count(ctx: WorkerContext, entry_id: str) -> int | None:
     return int(pending[0]["times_delivered"]) if pending else None
 
 
-async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: str) -> None:
+# What the user is told of a dead-lettered job, by error code (docs/contract.md, section 3).
+FAILURE_MESSAGES = {
+    "llm_failed": "The model could not answer this message; send it again.",
+    "model_unavailable": "The model is unavailable right now; send your message again in a moment.",
+    "model_timeout": "The model took too long to answer; send your message again.",
+}
+
+
+async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: str,
+                      code: str = "llm_failed", retry_after: int | None = None) -> None:
     """Move the job to llm_jobs:dead, tell its client, acknowledge it: all in one MULTI."""
     job_id = fields.get("job_id")
     async with ctx.redis.pipeline(transaction=True) as pipe:
@@ -85,8 +94,8 @@ async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: s
         if job_id:
             key = results_stream(job_id)
             pipe.xadd(key, {
-                "type": "error", "job_id": job_id, "code": "llm_failed",
-                "message": "The model could not answer this message; send it again.",
+                "type": "error", "job_id": job_id, "code": code, "message": FAILURE_MESSAGES[code],
+                **({} if retry_after is None else {"retry_after": str(retry_after)}),
             })
             pipe.expire(key, ctx.settings.result_ttl_s)
         acknowledgement(entry_id, fields.get("conversation_id"))(pipe)
@@ -182,7 +191,8 @@ async def _process(ctx: WorkerContext, entry_id: str, fields: dict, tag: str, fr
 async def _answer(ctx: WorkerContext, job: Job) -> None:
     """The job's turn has come: re-publish a stored reply, dead-letter it, or write the reply."""
     tag, attempt = job.tag, job.attempt
-    publisher = ResultPublisher(ctx.redis, str(job.job_id), attempt, ctx.settings.result_ttl_s)
+    publisher = ResultPublisher(ctx.redis, str(job.job_id), stream_attempt(attempt, 0),
+                                ctx.settings.result_ttl_s)
     try:
         # Only an earlier delivery can have stored a reply: the first one need not look.
         existing = await stored_reply(ctx.db, job.job_id) if attempt > 1 else None
@@ -217,9 +227,26 @@ async def _answer(ctx: WorkerContext, job: Job) -> None:
 
     log.debug("%s attempt=%s started (%s messages of history)", tag, attempt, len(history))
     parts: list[str] = []
-    async for delta in ctx.model.stream_reply(history):
+
+    async def piece(delta: str) -> None:
         parts.append(delta)
         publisher.chunk(delta)
+
+    async def restart(retry: int) -> None:
+        # A retried stream starts from its first piece: a new attempt, so no piece shows twice.
+        nonlocal publisher
+        parts.clear()
+        # The old attempt's pieces are all written before the new attempt's first.
+        await publisher.written()
+        publisher = ResultPublisher(ctx.redis, str(job.job_id), stream_attempt(attempt, retry),
+                                    ctx.settings.result_ttl_s)
+    try:
+        await ctx.model.stream_reply(history, piece, restart)
+    except ModelUnavailable as failure:
+        # Retried already: the user is told now, and the job ends as a dead letter.
+        await dead_letter(ctx, job.entry_id, job.fields, str(failure), failure.code, failure.retry_after)
+        log.error("%s dead-lettered: %s", tag, failure)
+        return
     stored = await store_reply(ctx.db, job.conversation_id, job.job_id, "".join(parts))
     await publisher.done(str(stored["id"]), stored["content"],
                          also=acknowledgement(job.entry_id, job.conversation_key))

@@ -57,12 +57,16 @@ class ResultPublisher:
         # Every write renews the lifetime, so the stream outlives the reply by RESULT_TTL_S.
         pipe.expire(self._key, self._ttl_s)
 
-    async def finish(self, fields: dict[str, str], also: Callable[[Pipeline], None] | None = None) -> None:
-        """Write the pieces still waiting and the final entry, with `also`, in one MULTI."""
+    async def written(self) -> None:
+        """Wait for the pieces being written; raise what writing them raised."""
         if self._writer is not None:
             await asyncio.shield(self._writer)
         if self._error is not None:
             raise self._error
+
+    async def finish(self, fields: dict[str, str], also: Callable[[Pipeline], None] | None = None) -> None:
+        """Write the pieces still waiting and the final entry, with `also`, in one MULTI."""
+        await self.written()
         batch, self._waiting = self._waiting, []
         async with self._r.pipeline(transaction=True) as pipe:
             self._add(pipe, [*batch, {"job_id": self._job_id, "attempt": self._attempt, **fields}])

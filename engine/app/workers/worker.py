@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import signal
+import time
 
 import redis.asyncio as redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -43,6 +44,8 @@ READ_BLOCK_MS = 1000
 DEAD_CONSUMER_IDLE_MS = 60_000
 # After Redis errors, wait before trying again instead of spinning.
 REDIS_RETRY_S = 1.0
+# How often, as a part of the claim timeout, a worker looks for jobs to claim.
+CLAIM_EVERY = 0.25
 # Jobs in hand, waiting ones included, at most this many times WORKER_CONCURRENCY.
 IN_HAND_PER_SLOT = 4
 # Queries are short and the model calls hold no connection, so a few serve every job in hand.
@@ -62,6 +65,9 @@ class Worker:
         self.stopping = asyncio.Event()
         self.in_hand: dict[str, asyncio.Task] = {}
         self.claim_cursor = "0-0"
+        # Claims are looked for every CLAIM_EVERY of the claim timeout, not on every read:
+        # a job is idle for the whole timeout before it may be claimed anyway.
+        self.next_claim_at = 0.0
         self.unregistered = False  # set when Redis lost the group (flushed or restarted empty)
         self.waiting: set[str] = set()  # entry ids in hand that wait for their turn
 
@@ -159,7 +165,9 @@ class Worker:
                     await self.register(ctx.redis)
                     self.unregistered = False
                 # Claimed jobs are always taken, even beyond the cap: see the module docstring.
-                claimed = await self.claim_idle(ctx.redis, self.settings.worker_concurrency)
+                claimed = []
+                if time.monotonic() >= self.next_claim_at:
+                    claimed = await self.claim_idle(ctx.redis, self.settings.worker_concurrency)
                 room = self.room() - len(claimed)
                 fresh = []
                 if room > 0:
@@ -195,6 +203,9 @@ class Worker:
             min_idle_time=self.settings.claim_timeout_ms, start_id=self.claim_cursor, count=count,
         )
         self.claim_cursor = cursor
+        # A full batch may have more behind it: look again on the next round.
+        full = len(claimed) >= count
+        self.next_claim_at = time.monotonic() + (0 if full else CLAIM_EVERY * self.settings.claim_timeout_ms / 1000)
         for entry_id, fields in claimed:
             log.info("%s reclaimed entry=%s job_id=%s conversation_id=%s",
                      self.name, entry_id, fields.get("job_id"), fields.get("conversation_id"))
