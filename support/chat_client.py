@@ -87,9 +87,11 @@ class Reply:
 class ChatConnection:
     """One open WebSocket to one conversation."""
 
-    def __init__(self, label: str, transcript: Transcript):
+    def __init__(self, label: str, transcript: Transcript, on_frame=None):
         self.label = label
         self.transcript = transcript
+        # Called with each received frame as it arrives, so the load driver times it there.
+        self.on_frame = on_frame
         self.frames: list[Frame] = []
         self.close_code: int | None = None
         self._socket = None
@@ -114,6 +116,8 @@ class ChatConnection:
         try:
             async for text in self._socket:
                 frame = self.transcript.record(self.label, "received", text)
+                if self.on_frame is not None:
+                    self.on_frame(frame)
                 async with self._arrived:
                     self.frames.append(frame)
                     self._arrived.notify_all()
