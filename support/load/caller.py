@@ -55,6 +55,7 @@ class Caller:
         try:
             await self.connection.send_text(frame)
         except Exception:  # noqa: BLE001 - a closed socket leaves it not taken, not a crash
+            message.taken.set()
             message.gone.set()
         return message
 
@@ -62,6 +63,7 @@ class Caller:
         """Stop waiting for what has not come (the connection closed, or time is up): each
         such message keeps its outcome, lost if it was taken, not taken if not."""
         for message in self.messages:
+            message.taken.set()
             message.gone.set()
 
     def _arrived(self, frame: Frame):
@@ -77,6 +79,7 @@ class Caller:
                 message.ack_at, message.job_id = now, data.get("job_id")
                 self._by_job[message.job_id] = message
                 self.stats.record("ack", now - message.due_at)
+            message.taken.set()
         elif kind == "chunk":
             self._piece(message, data.get("attempt", 1), now)
         elif kind == "done":
@@ -88,6 +91,7 @@ class Caller:
         elif kind == "error":
             if message.error_code is None and message.done_at is None:
                 message.error_code, message.error_at = data.get("code", "unknown"), now
+            message.taken.set()
             message.gone.set()
 
     def _piece(self, message: Message, attempt: int, now: float):

@@ -31,6 +31,7 @@ from support.transcript import Transcript
 
 CONNECT_WITHIN_S = 30  # default bound for one connection to open
 REPLY_WITHIN_S = 60  # default bound a closed-loop person waits for one reply
+MAX_RUN_S = 3600  # no run is longer: bounds the watch on each connection
 MAX_TURNS = 10_000  # a closed-loop person's bound when only a duration is given
 QUEUE_SAMPLE_S = 0.2  # how often the queue depth is read while the run goes on
 WORDS = ("Tell me something about the sea and the ships that sail on it, "
@@ -54,6 +55,7 @@ class LoadRun:
         self.ended: float | None = None
         self.schedule_lag_s = 0.0  # how late the driver itself sent an open-loop message
         self._watchers: list[asyncio.Task] = []
+        self._closings: list[asyncio.Task] = []  # one per connection, until it closes
 
     # -- people ---------------------------------------------------------------------------
 
@@ -71,7 +73,9 @@ class LoadRun:
             await asyncio.sleep(max(0.0, begin + index * over_s / people - time.perf_counter()))
             await caller.connect(within_s)
         await asyncio.gather(*(one(index, caller) for index, caller in enumerate(callers)))
-        return [caller for caller in callers if caller.connected]
+        connected = [caller for caller in callers if caller.connected]
+        self._closings += [asyncio.ensure_future(self._on_close(caller)) for caller in connected]
+        return connected
 
     # -- closed-loop ----------------------------------------------------------------------
 
@@ -118,6 +122,24 @@ class LoadRun:
                 sending.append(asyncio.ensure_future(self._send(caller, turn, due_at)))
         await asyncio.gather(*sending)
 
+    async def flood(self, callers: list[Caller], each: int, within_s: float):
+        """Each person sends `each` messages back to back, waiting for nothing; then wait up
+        to `within_s` until every one is taken or turned away (not for the replies)."""
+        self._watch()
+
+        async def person(caller: Caller):
+            for turn in range(1, each + 1):
+                if caller.connection.close_code is not None:
+                    return
+                await self._send(caller, turn, time.perf_counter())
+        await asyncio.gather(*(person(caller) for caller in callers))
+        waiting = [asyncio.ensure_future(m.taken.wait()) for m in self.messages
+                   if not m.taken.is_set()]
+        if waiting:
+            await asyncio.wait(waiting, timeout=within_s)
+            for task in waiting:
+                task.cancel()
+
     # -- ending ---------------------------------------------------------------------------
 
     async def finish(self, drain_s: float):
@@ -135,7 +157,7 @@ class LoadRun:
             caller.give_up_waiting()
 
     async def close(self):
-        for watcher in self._watchers:
+        for watcher in self._watchers + self._closings:
             watcher.cancel()
         await asyncio.gather(*(caller.close() for caller in self.callers),
                              return_exceptions=True)
@@ -149,6 +171,13 @@ class LoadRun:
     def outcomes(self) -> dict[str, int]:
         return outcome_counts(self.messages)
 
+    def replies_per_s(self) -> float:
+        """Replies answered a second, from the first message due to the last reply done."""
+        done = [m.done_at for m in self.messages if m.done_at is not None]
+        if not done:
+            return 0.0
+        return len(done) / max(max(done) - min(m.due_at for m in self.messages), 1e-3)
+
     def failed_share(self) -> float:
         """Messages not answered, of all sent."""
         return 1 - self.outcomes()["answered"] / len(self.messages) if self.messages else 0.0
@@ -159,7 +188,7 @@ class LoadRun:
     def progress_line(self) -> str:
         counts = self.outcomes()
         in_flight = sum(not message.gone.is_set() for message in self.messages)
-        depth = self.depths[-1][1] if self.depths else "?"
+        depth = self.depths[-1][1] if self.depths else "not sampled"
         return (f"{self.label}: {self.elapsed_s:5.0f} s, {len(self.messages)} sent, "
                 f"{counts['answered']} answered, {in_flight} in flight, "
                 f"{len(self.messages) - counts['answered'] - in_flight} failed, "
@@ -173,17 +202,19 @@ class LoadRun:
         self.messages.append(message)
         return message
 
-    async def _settle(self, caller: Caller, message: Message, within_s: float):
-        """Wait until the message is done or failed, its connection closes, or time is up."""
-        gone = asyncio.ensure_future(message.gone.wait())
-        closed = asyncio.ensure_future(caller.connection.wait_closed(within_s))
-        await asyncio.wait([gone, closed], timeout=within_s,
-                           return_when=asyncio.FIRST_COMPLETED)
-        for task in (gone, closed):
-            task.cancel()
-        await asyncio.gather(gone, closed, return_exceptions=True)
-        if caller.connection.close_code is not None:
-            caller.give_up_waiting()
+    @staticmethod
+    async def _settle(caller: Caller, message: Message, within_s: float):
+        """Wait until the message is done or failed (or its connection closes: _on_close),
+        or time is up."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(message.gone.wait(), within_s)
+
+    @staticmethod
+    async def _on_close(caller: Caller):
+        """When a connection closes, nothing more comes for its messages: stop waiting."""
+        with contextlib.suppress(AssertionError):  # still open when the run ends: fine
+            await caller.connection.wait_closed(MAX_RUN_S)
+        caller.give_up_waiting()
 
     def _watch(self):
         if not self._watchers:

@@ -36,10 +36,9 @@ def figures_table(run) -> str:
         lines.append(f"  {what:<28}{figures['count']:>8}" + "".join(
             f"{fmt_ms(figures[key]):>9}" for key in ("p50", "p95", "p99", "max")))
     counts = run.outcomes()
-    answered_per_s = counts["answered"] / run.elapsed_s if run.elapsed_s else 0
     lines.append("  outcomes: " + ", ".join(f"{n} {name.replace('_', ' ')}"
                                             for name, n in counts.items()))
-    lines.append(f"  {answered_per_s:.1f} replies/s; failed {run.failed_share():.2%}; "
+    lines.append(f"  {run.replies_per_s():.1f} replies/s; failed {run.failed_share():.2%}; "
                  f"queue depth at most {run.peak_depth()}; "
                  f"connections refused {sum(c.refused is not None for c in run.callers)}, "
                  f"dropped {sum(c.dropped for c in run.callers)}")

@@ -43,6 +43,7 @@ class Message:
     attempt: int = 0
     pieces: int = 0
     dones: int = 0  # more than one is a duplicate answer
+    taken: asyncio.Event = field(default_factory=asyncio.Event)  # set on its ack or error
     gone: asyncio.Event = field(default_factory=asyncio.Event)  # set when done or failed
 
     @property
