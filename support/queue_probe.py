@@ -61,6 +61,12 @@ class QueueProbe:
         return [{"entry_id": entry_id, **fields} for entry_id, fields in entries
                 if fields.get("job_id") == job_id]
 
+    async def dead_letters_with(self, job_ids: set[str]) -> list[dict]:
+        """The dead letters, if any, of these jobs."""
+        entries = await self.redis.xrange(DEAD_LETTERS)
+        return [{"entry_id": entry_id, **fields} for entry_id, fields in entries
+                if fields.get("job_id") in job_ids]
+
     async def pending_entries(self, count: int = 100) -> list[dict]:
         try:
             return await self.redis.xpending_range(JOBS, GROUP, min="-", max="+", count=count)
