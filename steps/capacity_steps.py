@@ -51,8 +51,10 @@ def when_people_burst_in(context, people, seconds, turns):
 def when_engine_swept(context):
     """One person alone, then 200 without pauses, then open-loop rates between the two."""
     context.sweep = Sweep(context.suite, context.suite.config.reports_dir / "load")
-    context.sweep.run()
-    say(context.sweep.table())
+    try:
+        context.sweep.run()
+    finally:
+        context.sweep.show()
 
 
 @then("these figures stay under the testing plan's targets:")

@@ -60,15 +60,15 @@ def table(results: dict) -> str:
                   f"{flood['connections_dropped']} connections dropped"]
     steady = results.get("steady", {})
     steady_rate = steady.get("replies_per_s") if "error" not in steady else None
-    lines += ["", "Engine / primitive",
-              f"  admission msgs/s / XADD/s                 "
-              f"{_share(flood.get('admission_msgs_per_s'), parts.get('redis_xadd_per_s'))}",
-              f"  admission msgs/s / INSERT/s               "
-              f"{_share(flood.get('admission_msgs_per_s'), parts.get('postgres_inserts_per_s'))}",
-              f"  steady replies/s / INSERT/s               "
-              f"{_share(steady_rate, parts.get('postgres_inserts_per_s'))}",
-              f"  steady frames relayed/s / echo frames/s   "
-              f"{_share(steady_rate and steady_rate * FRAMES_PER_REPLY, parts.get('websocket_echo_frames_per_s'))}"]
+    admitted = flood.get("admission_msgs_per_s")
+    frames = steady_rate and steady_rate * FRAMES_PER_REPLY
+    lines += ["", "Engine / primitive"] + [
+        f"  {what:<42}{_share(engine, parts.get(primitive))}" for what, engine, primitive in (
+            ("admission msgs/s / XADD/s", admitted, "redis_xadd_per_s"),
+            ("admission msgs/s / INSERT/s", admitted, "postgres_inserts_per_s"),
+            ("steady replies/s / INSERT/s", steady_rate, "postgres_inserts_per_s"),
+            ("steady frames relayed/s / echo frames/s", frames,
+             "websocket_echo_frames_per_s"))]
     drivers = results.get("drivers", {})
     if drivers and "error" not in drivers:
         lines += ["", "Load drivers, same engine, same load (50 people, realistic pace)"]

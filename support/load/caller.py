@@ -46,9 +46,7 @@ class Caller:
             self.refused = str(refused)
 
     async def send(self, text: str, due_at: float) -> Message:
-        message = Message(self.name, str(uuid.uuid4()), due_at)
-        self.messages.append(message)
-        self._by_client_id[message.client_message_id] = message
+        message = self.track(Message(self.name, str(uuid.uuid4()), due_at))
         frame = json.dumps({"type": "message", "content": text,
                             "client_message_id": message.client_message_id})
         message.sent_at = time.perf_counter()
@@ -57,6 +55,12 @@ class Caller:
         except Exception:  # noqa: BLE001 - a closed socket leaves it not taken, not a crash
             message.taken.set()
             message.gone.set()
+        return message
+
+    def track(self, message: Message) -> Message:
+        """From now on, frames about this message are timed into it."""
+        self.messages.append(message)
+        self._by_client_id[message.client_message_id] = message
         return message
 
     def give_up_waiting(self):

@@ -121,18 +121,37 @@ def _distributions(run, axes):
     axes.legend(loc="upper left")
 
 
+def plot_sweep(steps, limit_s: float, path: Path):
+    """Reply time percentiles against the rate of each open-loop step of a sweep."""
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    points = sorted((step.rate_per_s, step.run) for step in steps if step.loop == "open")
+    for share, style in ((50, "o-"), (95, "s--"), (99, "^:")):
+        axes.plot([rate for rate, _ in points],
+                  [(run.stats.percentile_ms("reply", share) or 0) / 1000 for _, run in points],
+                  style, label=f"reply p{share}")
+    axes.axhline(limit_s, color="red", alpha=0.5, label=f"{limit_s:.0f} s")
+    axes.set_xlabel("messages/s offered (open-loop)")
+    axes.set_ylabel("s")
+    axes.set_title("Sweep: whole reply against arrival rate")
+    axes.legend(loc="upper left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share / 100))]
 
 
-def attach(table: str, csv_path: Path, png_path: Path, name: str):
+def attach(table: str, csv_path: Path | None, png_path: Path, name: str):
     """Attach the figures, the plot and the CSV to the current Allure step, if there is one."""
     try:
         allure.attach(table, name=f"{name}: figures", attachment_type=allure.attachment_type.TEXT)
         allure.attach.file(str(png_path), name=f"{name}: plot",
                            attachment_type=allure.attachment_type.PNG)
-        allure.attach.file(str(csv_path), name=f"{name}: raw figures",
-                           attachment_type=allure.attachment_type.CSV)
+        if csv_path is not None:
+            allure.attach.file(str(csv_path), name=f"{name}: raw figures",
+                               attachment_type=allure.attachment_type.CSV)
     except Exception:  # noqa: BLE001 - outside an Allure test the report is simply absent
         pass

@@ -9,6 +9,7 @@ of messages failing.
 
     sweep = Sweep(suite, folder)
     steps = sweep.run()          # prints and writes each step's figures as it goes
+    sweep.show()                 # the table, and a plot of reply time against rate
     sweep.safe_rate()            # messages/s, or 0.0 when no step was safe
 """
 
@@ -84,6 +85,14 @@ class Sweep:
         lines.append(f"  safe up to {self.safe_rate():.1f} messages/s (reply p95 under "
                      f"{SAFE_P95_S:.0f} s, under {SAFE_FAILED:.0%} failed)")
         return "\n".join(lines)
+
+    def show(self):
+        """Print the sweep's table and attach it with its plot."""
+        table = self.table()
+        say(table)
+        plot = self.folder / "sweep.png"
+        report.plot_sweep(self.steps, SAFE_P95_S, plot)
+        report.attach(table, None, plot, "sweep")
 
     def _step(self, label: str, loop: str, load, people: int, rate: float = 0.0) -> SweepStep:
         run = LoadRun(f"sweep {label}", self.suite.endpoints.engine_url,
