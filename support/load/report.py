@@ -100,8 +100,8 @@ def _percentiles_over_time(run, axes):
         depth_axes = axes.twinx()
         depth_axes.plot(*zip(*run.depths), color="grey", alpha=0.5, label="queue depth")
         depth_axes.set_ylabel("queue depth")
-        depth_axes.legend(loc="upper center")
-    axes.legend(loc="upper left")
+        depth_axes.legend(loc="upper right")
+    axes.legend(loc="upper left", framealpha=0.6)
 
 
 def _distributions(run, axes):
@@ -117,8 +117,9 @@ def _distributions(run, axes):
     axes.set_xticklabels(["0", "50", "90", "99", "99.9"])
     axes.set_xlabel("percentile")
     axes.set_ylabel("ms")
+    axes.set_ylim(bottom=0.1)  # pieces read together are 0 ms apart; the tail matters here
     axes.set_title("Distribution (HDR histograms)")
-    axes.legend(loc="upper left")
+    axes.legend(loc="lower right")
 
 
 def plot_sweep(steps, limit_s: float, path: Path):
