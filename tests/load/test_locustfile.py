@@ -50,6 +50,7 @@ def test_locust_stats_match_the_suite_driver(suite, tmp_path):
         assert locust.failures(name) == 0, f"Locust counted {locust.failures(name)} failed " \
                                            f"{name!r}: {locust.output[-1500:]}"
     theirs = locust.median_ms("full reply")
+    print(f"median full reply: Locust {theirs:.0f} ms, the suite driver {ours:.0f} ms")
     assert abs(theirs - ours) <= MEDIANS_WITHIN * ours, (
         f"Locust's median full reply {theirs} ms, the suite driver's {ours:.0f} ms: "
         f"more than {MEDIANS_WITHIN:.0%} apart")
