@@ -42,6 +42,9 @@ def figures_table(run) -> str:
                  f"queue depth at most {run.peak_depth()}; "
                  f"connections refused {sum(c.refused is not None for c in run.callers)}, "
                  f"dropped {sum(c.dropped for c in run.callers)}")
+    if run.schedule_lag_s:
+        lines.append(f"  open-loop: the driver sent at most {run.schedule_lag_s * 1000:,.0f} ms "
+                     "late (latencies count from when each message was due)")
     return "\n".join(lines)
 
 
