@@ -33,9 +33,10 @@ Feature: The engine carries a hundred people and more
   @slow
   Scenario: The safe operating range holds the plan's 100 people chatting at a human pace
     The sweep runs one person alone (closed-loop), then 200 people without pauses for the
-    throughput (closed-loop), then four constant arrival rates between the two (open-loop,
-    from 100 people). The safe range runs up to the highest rate at which reply time p95 is
-    under 5 s with under 1 % of messages failing, at that rate and every lower one.
+    throughput (closed-loop), then four constant arrival rates between the two, and the
+    plan's human pace of 10 messages a second (open-loop, from 100 people). The safe range
+    runs up to the highest rate at which reply time p95 is under 5 s with under 1 % of
+    messages failing, at that rate and every lower one.
 
     When the engine is swept from one person alone to as many as it takes
     Then the safe range holds at least 100 people each sending a message every 10 s

@@ -193,8 +193,11 @@ class ChatConnection:
             raise WaitTimeout(f"{self.label}: still open after {within_s} s") from None
         return self.close_code
 
-    async def close(self):
+    async def close(self, within_s: float = 10):
         if self._socket is not None:
-            await self._socket.close()
+            try:
+                await asyncio.wait_for(self._socket.close(), within_s)
+            except asyncio.TimeoutError:  # the engine never finished the closing handshake
+                self._socket.transport.abort()
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)

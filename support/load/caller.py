@@ -111,6 +111,6 @@ class Caller:
         message.last_piece_at = now
         message.pieces += 1
 
-    async def close(self):
+    async def close(self, within_s: float):
         self.hung_up = self.hung_up or self.connection.close_code is None
-        await self.connection.close()
+        await self.connection.close(within_s)

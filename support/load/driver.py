@@ -35,7 +35,8 @@ CONNECT_WITHIN_S = 30  # default bound for one connection to open
 REPLY_WITHIN_S = 30
 MAX_RUN_S = 3600  # no run is longer: bounds the watch on each connection
 MAX_TURNS = 10_000  # a closed-loop person's bound when only a duration is given
-QUEUE_SAMPLE_S = 0.2  # how often the queue depth is read while the run goes on
+QUEUE_SAMPLE_S = 0.2
+STOP_WITHIN_S = 10  # bound for hanging up, and for the progress and queue watchers to stop  # how often the queue depth is read while the run goes on
 WORDS = ("Tell me something about the sea and the ships that sail on it, "
          "and about the people who sail them")  # 21 words: enough for 20 pieces a reply
 
@@ -153,16 +154,19 @@ class LoadRun:
         self.ended = time.perf_counter()
         for watcher in self._watchers:
             watcher.cancel()
-        await asyncio.gather(*self._watchers, return_exceptions=True)
+        if self._watchers:
+            await asyncio.wait(self._watchers, timeout=STOP_WITHIN_S)
         self._watchers = []
         for caller in self.callers:  # stop waiters of what never came
             caller.give_up_waiting()
 
     async def close(self):
+        """Hang up every connection; one whose engine does not answer the close is cut."""
         for watcher in self._watchers + self._closings:
             watcher.cancel()
-        await asyncio.gather(*(caller.close() for caller in self.callers),
-                             return_exceptions=True)
+        closing = [asyncio.ensure_future(caller.close(STOP_WITHIN_S)) for caller in self.callers]
+        if closing:
+            await asyncio.wait(closing, timeout=2 * STOP_WITHIN_S)
 
     # -- what it saw ----------------------------------------------------------------------
 

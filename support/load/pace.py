@@ -10,3 +10,7 @@ INSTANT = {"first_chunk_delay_ms": 0, "chunk_delay_ms": 0, "chunks": 10}
 def model_ms(pace: dict) -> float:
     """The model's own time for one reply at this pace (each piece waits chunk_delay_ms)."""
     return pace["first_chunk_delay_ms"] + pace["chunks"] * pace["chunk_delay_ms"]
+
+# The plan's "100+ concurrent users" chatting at a human pace: 100 people, each sending a
+# message every 10 s on average, 10 messages a second in all.
+HUMAN_PACE_PEOPLE, HUMAN_PACE_EVERY_S = 100, 10

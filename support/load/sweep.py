@@ -2,7 +2,8 @@
 
 1. one person alone, closed-loop: the baseline;
 2. as many people as the engine takes, closed-loop without pauses: the throughput;
-3. a few constant arrival rates between the two, open-loop.
+3. a few constant arrival rates between the two, open-loop, and the plan's human pace (100
+   people each sending a message every 10 s), wherever it falls.
 
 The safe range runs up to the highest rate at which reply time p95 is under 5 s with under
 1 % of messages failing, at that rate and at every lower one.
@@ -22,6 +23,7 @@ from support.console import say
 from support.eventually import equal_to, eventually_async
 from support.load import report
 from support.load.driver import LoadRun
+from support.load.pace import HUMAN_PACE_EVERY_S, HUMAN_PACE_PEOPLE
 
 BASELINE_TURNS = 5
 THROUGHPUT_PEOPLE, THROUGHPUT_S = 200, 15
@@ -66,8 +68,11 @@ class Sweep:
                           THROUGHPUT_PEOPLE)
         most.rate_per_s = most.run.replies_per_s()
         low, high = baseline.rate_per_s, max(most.rate_per_s, baseline.rate_per_s)
-        for index in range(1, RATE_STEPS + 1):
-            rate = low + (high - low) * index / (RATE_STEPS + 1)
+        rates = [low + (high - low) * index / (RATE_STEPS + 1)
+                 for index in range(1, RATE_STEPS + 1)]
+        # The plan's human pace is always one of the rates, so the range is known there.
+        for index, rate in enumerate(sorted({*rates, HUMAN_PACE_PEOPLE / HUMAN_PACE_EVERY_S}),
+                                     start=1):
             self._step(f"3.{index} {rate:.1f} messages/s", "open",
                        lambda run, people, rate=rate: run.arrivals(people, rate, RATE_S),
                        RATE_PEOPLE, rate)
@@ -113,12 +118,14 @@ class Sweep:
                 await run.finish(DRAIN_S)
             finally:
                 await run.close()
-        self.suite.run(go(), THROUGHPUT_S + RATE_S + DRAIN_S + 120, run.label)
-        table = report.figures_table(run)
-        say(table)
         step = SweepStep(label, loop, rate, run)
-        self.steps.append(step)
-        report.attach(table, *report.write_files(run, self.folder, run.label), run.label)
+        try:
+            self.suite.run(go(), THROUGHPUT_S + RATE_S + DRAIN_S + 120, run.label)
+        finally:
+            self.steps.append(step)
+            table = report.figures_table(run)
+            say(table)
+            report.attach(table, *report.write_files(run, self.folder, run.label), run.label)
         self.suite.run(eventually_async(self.suite.queue.depth, equal_to(0), SETTLE_S,
                                         "queue depth after a sweep step"),
                        SETTLE_S + 5, "the queue emptying")
