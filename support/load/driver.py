@@ -35,8 +35,8 @@ CONNECT_WITHIN_S = 30  # default bound for one connection to open
 REPLY_WITHIN_S = 30
 MAX_RUN_S = 3600  # no run is longer: bounds the watch on each connection
 MAX_TURNS = 10_000  # a closed-loop person's bound when only a duration is given
-QUEUE_SAMPLE_S = 0.2
-STOP_WITHIN_S = 10  # bound for hanging up, and for the progress and queue watchers to stop  # how often the queue depth is read while the run goes on
+QUEUE_SAMPLE_S = 0.2  # how often the queue depth is read while the run goes on
+STOP_WITHIN_S = 10  # bound for hanging up, and for the progress and queue watchers to stop
 WORDS = ("Tell me something about the sea and the ships that sail on it, "
          "and about the people who sail them")  # 21 words: enough for 20 pieces a reply
 
