@@ -23,7 +23,7 @@ LATENCIES = {
 LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES = 1, 3_600_000_000, 3  # 1 us to 1 h, 0.1 %
 
 # How a message ended, for the outcome counts; only "answered" is a success.
-OUTCOMES = ("answered", "failed", "refused", "lost", "not_taken")
+OUTCOMES = ("answered", "failed", "refused", "unanswered", "not_taken")
 
 
 @dataclass(eq=False)
@@ -53,7 +53,7 @@ class Message:
         if self.error_code is not None:
             return "failed" if self.ack_at is not None else "refused"
         if self.ack_at is not None:
-            return "lost"
+            return "unanswered"  # acknowledged, and not answered when the run ended
         return "not_taken"
 
     def ms(self, at: float | None) -> float | None:

@@ -61,7 +61,7 @@ def test_a_restarted_reply_counts_no_gap_across_attempts_and_a_second_done_is_se
 @pytest.mark.parametrize("frames, outcome", [
     ([], "not_taken"),
     ([{"type": "error", "code": "overloaded"}], "refused"),
-    ([{"type": "ack", "job_id": "j1"}], "lost"),
+    ([{"type": "ack", "job_id": "j1"}], "unanswered"),
     ([{"type": "ack", "job_id": "j1"}, {"type": "error", "code": "llm_failed", "job_id": "j1"}],
      "failed"),
 ])
