@@ -44,6 +44,11 @@ mutants: setup
 report:
 	@scripts/report
 
+# A benchmark, not a test: the engine beside its parts, on its own embedded stack.
+.PHONY: bench
+bench: setup
+	$(PY) -m support.load.bench
+
 steps: setup
 	@scripts/steps-catalog
 

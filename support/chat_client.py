@@ -92,9 +92,11 @@ class Reply:
 class ChatConnection:
     """One open WebSocket to one conversation."""
 
-    def __init__(self, label: str, transcript: Transcript):
+    def __init__(self, label: str, transcript: Transcript, on_frame=None):
         self.label = label
         self.transcript = transcript
+        # Called with each received frame as it arrives, so the load driver times it there.
+        self.on_frame = on_frame
         self.frames: list[Frame] = []
         self.close_code: int | None = None
         self.close_reason: str | None = None
@@ -121,6 +123,8 @@ class ChatConnection:
         try:
             async for text in self._socket:
                 frame = self.transcript.record(self.label, "received", text)
+                if self.on_frame is not None:
+                    self.on_frame(frame)
                 async with self._arrived:
                     self.frames.append(frame)
                     self._arrived.notify_all()
@@ -210,8 +214,11 @@ class ChatConnection:
             raise WaitTimeout(f"{self.label}: still open after {within_s} s") from None
         return self.close_code
 
-    async def close(self):
+    async def close(self, within_s: float = 10):
         if self._socket is not None:
-            await self._socket.close()
+            try:
+                await asyncio.wait_for(self._socket.close(), within_s)
+            except asyncio.TimeoutError:  # the engine never finished the closing handshake
+                self._socket.transport.abort()
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)

@@ -26,14 +26,19 @@ def paused_workers(context):
         restore_queue(suite)
 
 
+def wait_until_drained(suite, within_s: float = DRAIN_WITHIN_S):
+    """The queue is empty again: every job the scenario left was answered or dead-lettered."""
+    suite.run(eventually_async(suite.queue.depth, equal_to(0), within_s,
+                               "queue depth after the scenario"),
+              within_s + 5, "draining the queue")
+
+
 def restore_queue(suite):
     try:
         suite.run(suite.filler.remove_all(), 60, "removing the filler jobs")
     finally:
         suite.run(suite.workers.resume(), 40, "resuming the workers")
-    suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S,
-                               "queue depth after the scenario"),
-              DRAIN_WITHIN_S + 5, "draining the queue")
+    wait_until_drained(suite)
 
 
 @fixture
@@ -45,9 +50,7 @@ def stalled_model(context):
         yield
     finally:
         suite.model.behave_like(stalled=False)
-    suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S * 3,
-                               "queue depth after the scenario"),
-              DRAIN_WITHIN_S * 3 + 5, "draining the queue")
+    wait_until_drained(suite, DRAIN_WITHIN_S * 3)
 
 
 @fixture
@@ -67,9 +70,7 @@ def servers_restored(context):
     finally:
         suite.servers.restore()
         suite.run(suite.workers.wait_all_live(), 40, "waiting for the workers")
-    suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S,
-                               "queue depth after the scenario"),
-              DRAIN_WITHIN_S + 5, "draining the queue")
+    wait_until_drained(suite)
 
 
 @fixture
@@ -80,6 +81,4 @@ def model_fault(context):
         yield suite.model
     finally:
         suite.model.clear_fault()
-    suite.run(eventually_async(suite.queue.depth, equal_to(0), DRAIN_WITHIN_S,
-                               "queue depth after the scenario"),
-              DRAIN_WITHIN_S + 5, "draining the queue")
+    wait_until_drained(suite)

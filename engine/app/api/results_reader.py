@@ -33,6 +33,9 @@ log = logging.getLogger("grizz.api")
 BLOCK_MS = 5_000
 COUNT_PER_STREAM = 100
 WAKE_MIN_INTERVAL_S = 0.02
+# Rounds start at most this often: while pieces flow, a round returns as soon as any stream
+# has one, and each round names every stream; a short pause lets a round carry many.
+MIN_ROUND_INTERVAL_S = 0.002
 WAKE_STREAM_TTL_S = 3_600
 RETRY_PAUSE_S = 1.0
 # About 15 s of outage (with the pause above) before a relay gives up on its reply.
@@ -185,6 +188,9 @@ class ResultReader:
             self._dispatch(reply)
 
     async def _read_round(self):
+        pause = self._round_started + MIN_ROUND_INTERVAL_S - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
         self._wake_sent = False
         self._round_started = time.monotonic()
         streams = {key: feed.cursor for key, feed in self._feeds.items()}

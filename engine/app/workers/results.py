@@ -9,6 +9,7 @@ final entry goes in one MULTI with whatever the caller adds (the job's acknowled
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Callable
 
 import redis.asyncio as redis
@@ -28,6 +29,7 @@ class ResultPublisher:
         self._waiting: list[dict[str, str]] = []
         self._writer: asyncio.Task | None = None
         self._error: BaseException | None = None
+        self._renewed_at = float("-inf")
 
     def chunk(self, content: str) -> None:
         """Queue a piece; it is written at once, or with the next write if one is in flight."""
@@ -51,11 +53,16 @@ class ResultPublisher:
         finally:
             self._writer = None
 
-    def _add(self, pipe: Pipeline, entries: list[dict[str, str]]) -> None:
+    def _add(self, pipe: Pipeline, entries: list[dict[str, str]], final: bool = False) -> None:
         for fields in entries:
             pipe.xadd(self._key, fields)
-        # Every write renews the lifetime, so the stream outlives the reply by RESULT_TTL_S.
-        pipe.expire(self._key, self._ttl_s)
+        # The lifetime is renewed on the first write, then every tenth of it, and with the
+        # final entry: the stream outlives the reply by RESULT_TTL_S, without an EXPIRE per
+        # piece.
+        now = time.monotonic()
+        if final or now - self._renewed_at >= self._ttl_s / 10:
+            pipe.expire(self._key, self._ttl_s)
+            self._renewed_at = now
 
     async def written(self) -> None:
         """Wait for the pieces being written; raise what writing them raised."""
@@ -69,7 +76,8 @@ class ResultPublisher:
         await self.written()
         batch, self._waiting = self._waiting, []
         async with self._r.pipeline(transaction=True) as pipe:
-            self._add(pipe, [*batch, {"job_id": self._job_id, "attempt": self._attempt, **fields}])
+            self._add(pipe, [*batch, {"job_id": self._job_id, "attempt": self._attempt, **fields}],
+                      final=True)
             if also is not None:
                 also(pipe)
             await pipe.execute()

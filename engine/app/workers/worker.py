@@ -3,8 +3,8 @@
 A job may have to wait for the earlier jobs of its conversation (app/workers/turns.py). Such
 waiting jobs do not count against WORKER_CONCURRENCY, so a worker keeps reading while they
 wait, up to IN_HAND_PER_SLOT times WORKER_CONCURRENCY jobs in hand. Jobs of dead workers are
-claimed on every round whatever the worker holds: a waiting job may be waiting for one of
-them, and a worker too full to claim it would wait forever.
+claimed every CLAIM_EVERY of the claim timeout whatever the worker holds: a waiting job may
+be waiting for one of them, and a worker too full to claim it would wait forever.
 """
 
 from __future__ import annotations
