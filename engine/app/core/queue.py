@@ -41,33 +41,16 @@ def conversation_jobs(conversation_id: str) -> str:
     return f"llm_conversation:{conversation_id}:jobs"
 
 
-# Checking the depth and adding the job in one script is what makes admission atomic:
-# however many API processes race, the depth never passes the hard limit. Queuing the entry
+# Checking the depth and adding the jobs in one script is what makes admission atomic:
+# however many API processes race, the depth never passes the hard limit. Queuing each entry
 # on its conversation's list in the same script makes the list's order the stream's order.
-# KEYS[1] job stream, KEYS[2] the conversation's job list;
-# ARGV[1] hard limit; ARGV[2] group; ARGV[3] list lifetime (s); ARGV[4..] field, value, ...
-ADMIT_JOB_LUA = """
-local depth = redis.call('XLEN', KEYS[1])
-if depth >= tonumber(ARGV[1]) then
-  return {0, depth}
-end
-if depth == 0 then
-  -- An empty stream may be a new or flushed Redis: make sure the group exists, at id 0 so
-  -- the job added next is delivered. pcall swallows BUSYGROUP when it already exists.
-  redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[2], '0', 'MKSTREAM')
-end
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))
-redis.call('RPUSH', KEYS[2], id)
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-return {1, depth, id}
-"""
-
-
-# The same for several jobs in one call, in order, each checked against the depth the ones
-# before it left: as if each were admitted alone, one after another.
+# Several jobs go in one call, in order, each checked against the depth the ones before it
+# left: as if each were admitted alone, one after another.
 # KEYS[1] job stream, KEYS[1 + i] the i-th job's conversation list; ARGV[1] hard limit;
 # ARGV[2] group; ARGV[3] list lifetime (s); ARGV[4] how many strings each job's fields take;
 # then each job's field, value, ... Returns, per job, {1, depth before, id} or {0, depth}.
+# An empty stream may be a new or flushed Redis: the group is made sure of, at id 0 so the
+# job added next is delivered (pcall swallows BUSYGROUP when it exists).
 ADMIT_JOBS_LUA = """
 local limit, per = tonumber(ARGV[1]), tonumber(ARGV[4])
 local depth = redis.call('XLEN', KEYS[1])
@@ -136,7 +119,6 @@ class JobAdmitter:
     """Runs the admission script; one per Redis client (redis-py caches the script's SHA)."""
 
     def __init__(self, r: redis.Redis, hard_limit: int) -> None:
-        self._script = r.register_script(ADMIT_JOB_LUA)
         self._many = r.register_script(ADMIT_JOBS_LUA)
         self._hard_limit = hard_limit
 
@@ -156,11 +138,5 @@ class JobAdmitter:
 
     async def admit(self, job: Mapping[str, str]) -> Admission:
         """Queue the job (it needs a conversation_id) unless the queue is at the hard limit."""
-        args: list[str] = [str(self._hard_limit), WORKER_GROUP, str(CONVERSATION_JOBS_TTL_S)]
-        for field, value in job.items():
-            args += [field, str(value)]
-        keys = [JOBS_STREAM, conversation_jobs(str(job["conversation_id"]))]
-        reply = await self._script(keys=keys, args=args)
-        if int(reply[0]) == 1:
-            return Admission(admitted=True, depth_before=int(reply[1]), entry_id=str(reply[2]))
-        return Admission(admitted=False, depth_before=int(reply[1]))
+        [admission] = await self.admit_many([job])
+        return admission
