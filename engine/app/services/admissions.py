@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 
@@ -63,11 +63,8 @@ class _Send:
     content: str
     client_message_id: str
     outcome: asyncio.Future
-    job_id: uuid.UUID = None  # type: ignore[assignment]
+    job_id: uuid.UUID = field(default_factory=uuid.uuid4)
     alone: bool = False  # handed to the unbatched way, which settles its outcome
-
-    def __post_init__(self) -> None:
-        self.job_id = uuid.uuid4()
 
 
 class AdmissionBatcher:
@@ -126,9 +123,11 @@ class AdmissionBatcher:
                     user_id=send.user_id, content=send.content,
                     client_message_id=send.client_message_id)
             except Exception as error:
-                send.outcome.set_exception(error)
+                if not send.outcome.done():
+                    send.outcome.set_exception(error)
             else:
-                send.outcome.set_result(outcome)
+                if not send.outcome.done():
+                    send.outcome.set_result(outcome)
         task = asyncio.create_task(store())
         self._alone_tasks.add(task)
         task.add_done_callback(self._alone_tasks.discard)
