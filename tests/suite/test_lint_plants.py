@@ -71,6 +71,8 @@ def test_the_copy_passes_as_it_is(checkout):
     pytest.param(FEATURE, '    When she says "Hello there"\n',
                  '    When she says "Hello there"\n    And XLEN llm_jobs is 1\n',
                  "grizz-no-technical-names", id="redis command in a step"),
+    pytest.param(FEATURE, '    Then her message is acknowledged\n', '    And she says "Goodbye"\n',
+                 "has no Then step, so it checks nothing", id="scenario with no outcome"),
 ])
 def test_a_planted_fault_fails_the_lint_and_is_named(checkout, path, old, new, said):
     plant(checkout, path, old, new)
