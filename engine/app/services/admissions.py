@@ -15,14 +15,13 @@ database or Redis is unreachable), each of its messages gets the error, as it wo
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from dataclasses import dataclass, field
 
 import asyncpg
 
 from app.core.queue import JobAdmitter
-from app.services.queue_service import QueuedMessage, queue_chat_message
+from app.services.queue_service import QueuedMessage, job_fields, queue_chat_message
 
 MAX_BATCH = 200
 # Batches stored at once. Two that hold the same conversation (two connections to it) do
@@ -140,12 +139,9 @@ class AdmissionBatcher:
             for send in batch:
                 if send.conversation_id not in locked:
                     self._alone(send)
-            outcomes: dict[int, QueuedMessage] = {}
             together = [send for send in batch if send.conversation_id in locked]
-            if together:
-                for send, outcome in zip(together, await self._store_locked(conn, together)):
-                    outcomes[id(send)] = outcome
-        return [outcomes.get(id(send)) for send in batch]
+            stored = iter(await self._store_locked(conn, together) if together else [])
+        return [next(stored) if send.conversation_id in locked else None for send in batch]
 
     async def _store_locked(self, conn: asyncpg.Connection, batch: list[_Send]) -> list[QueuedMessage]:
         """Insert the rows, admit their jobs, delete the refused ones' rows: in conn's transaction."""
@@ -162,14 +158,10 @@ class AdmissionBatcher:
         new = [send for send in batch if send.job_id in inserted]
         admissions = {}
         if new:
-            results = await self._admitter.admit_many([{
-                "job_id": str(send.job_id),
-                "conversation_id": str(send.conversation_id),
-                "user_id": str(send.user_id),
-                "message_id": str(inserted[send.job_id]),
-                "client_message_id": send.client_message_id,
-                "enqueued_at": str(int(time.time())),
-            } for send in new])
+            results = await self._admitter.admit_many([
+                job_fields(send.job_id, send.conversation_id, send.user_id,
+                           inserted[send.job_id], send.client_message_id)
+                for send in new])
             admissions = {send.job_id: result for send, result in zip(new, results)}
             refused = [inserted[job_id] for job_id, result in admissions.items()
                        if not result.admitted]

@@ -42,6 +42,19 @@ class QueuedMessage:
     depth_before: int = 0
 
 
+def job_fields(job_id: uuid.UUID, conversation_id: uuid.UUID, user_id: uuid.UUID,
+               message_id: uuid.UUID, client_message_id: str) -> dict[str, str]:
+    """The fields of a queued job (docs/contract.md section 4)."""
+    return {
+        "job_id": str(job_id),
+        "conversation_id": str(conversation_id),
+        "user_id": str(user_id),
+        "message_id": str(message_id),
+        "client_message_id": client_message_id,
+        "enqueued_at": str(int(time.time())),
+    }
+
+
 class _Refused(Exception):
     def __init__(self, depth: int) -> None:
         self.depth = depth
@@ -75,14 +88,7 @@ async def queue_chat_message(
                         duplicate=True,
                     )
                 admission = await admitter.admit(
-                    {
-                        "job_id": str(job_id),
-                        "conversation_id": str(conversation_id),
-                        "user_id": str(user_id),
-                        "message_id": str(message_id),
-                        "client_message_id": client_message_id,
-                        "enqueued_at": str(int(time.time())),
-                    }
+                    job_fields(job_id, conversation_id, user_id, message_id, client_message_id)
                 )
                 if not admission.admitted:
                     raise _Refused(admission.depth_before)
