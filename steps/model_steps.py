@@ -6,7 +6,7 @@
 
 from behave import then
 
-from support.model_requests import question_of, turns
+from support.model_requests import requests_about, turns
 
 
 @then("the model was given all her earlier messages and the assistant's replies, in order")
@@ -20,8 +20,7 @@ def then_model_was_given_whole_history(context):
                      {"role": "assistant", "content": reply.content}]
     expected.pop()  # the last reply is what the model was asked to write
     question = expected[-1]["content"]
-    requests = [request for request in context.cast.model_requests()
-                if question_of(request) == question]
+    requests = requests_about(context.cast.model_requests(), question)
     assert requests, f"the model was never asked {question!r} during this scenario"
     sent = turns(requests[-1])
     assert sent == expected, f"the model was sent {sent}, expected {expected}"
@@ -32,11 +31,14 @@ def then_each_answer_knew_the_earlier_ones(context):
     """Every reply of this conversation is awaited; the request each was written from held
     every earlier message and its reply, in order (contract, section 4: replies in order)."""
     person = context.cast.she
-    expected = []
-    for text, reply in person.exchanges_here():
+    exchanges = person.exchanges_here()
+    for _, reply in exchanges:
         person.follow(reply)
+    requests = context.cast.model_requests()
+    expected = []
+    for text, reply in exchanges:
         expected.append({"role": "user", "content": text})
-        asked = [request for request in context.cast.model_requests() if question_of(request) == text]
+        asked = requests_about(requests, text)
         assert asked, f"the model was never asked {text!r} during this scenario"
         sent = turns(asked[-1])
         assert sent == expected, f"the model answered {text!r} knowing {sent}, expected {expected}"

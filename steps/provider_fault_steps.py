@@ -25,6 +25,7 @@ from behave import given, then, use_fixture, when
 from support.answers import assert_complete
 from support.fixtures import model_fault
 from support.ledger import sent_in, take_ledger
+from support.model_requests import requests_about
 
 # The embedded engine waits LLM_TIMEOUT_S = 5 s for the model's next bytes.
 PAST_TIMEOUT_MS = 8000
@@ -48,8 +49,7 @@ def faulty_model(context):
 
 
 def asked_about(context, text: str) -> list[dict]:
-    return [request for request in context.cast.model_requests()
-            if request["messages"] and request["messages"][-1].get("content") == text]
+    return requests_about(context.cast.model_requests(), text)
 
 
 @given("the model is rate limited for its next {times:d} requests, asking for {seconds:d} "

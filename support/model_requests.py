@@ -28,3 +28,8 @@ def question_of(request: dict) -> str | None:
     """The message the model was asked to answer: the request's last user message."""
     users = [turn["content"] for turn in turns(request) if turn["role"] == "user"]
     return users[-1] if users else None
+
+
+def requests_about(requests: list[dict], question: str) -> list[dict]:
+    """The requests, of those given, that asked the model to answer this question."""
+    return [request for request in requests if question_of(request) == question]
