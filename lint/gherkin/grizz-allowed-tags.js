@@ -9,8 +9,9 @@ function run(feature, unused, configuration) {
     return [];
   }
   const allowed = new Set(configuration.tags || []);
-  const tagged = [{node: feature, kind: 'Feature'}, ...nodes(feature)];
-  for (const {node} of nodes(feature)) {
+  const inside = nodes(feature);
+  const tagged = [{node: feature, kind: 'Feature'}, ...inside];
+  for (const {node} of inside) {
     for (const examples of node.examples || []) {
       tagged.push({node: examples, kind: 'Examples'});
     }

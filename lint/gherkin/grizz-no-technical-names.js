@@ -13,11 +13,10 @@ function texts(feature) {
                {text: node.description, line: node.location.line});
     for (const step of node.steps || []) {
       found.push({text: step.text, line: step.location.line});
-      const argument = step.docString || step.dataTable;
       if (step.docString) {
         found.push({text: step.docString.content, line: step.location.line});
       }
-      for (const row of (argument && argument.rows) || []) {
+      for (const row of (step.dataTable && step.dataTable.rows) || []) {
         row.cells.forEach(cell => found.push({text: cell.value, line: row.location.line}));
       }
     }

@@ -2,19 +2,19 @@
 // shipped with gherkin-lint 4.2.4 look only at the feature's direct children.
 function nodes(feature) {
   const found = [];
-  const visit = (children, rule) => {
+  const visit = (children) => {
     for (const child of children || []) {
       if (child.rule) {
-        found.push({node: child.rule, kind: 'Rule', rule: null});
-        visit(child.rule.children, child.rule);
+        found.push({node: child.rule, kind: 'Rule'});
+        visit(child.rule.children);
       } else if (child.background) {
-        found.push({node: child.background, kind: 'Background', rule});
+        found.push({node: child.background, kind: 'Background'});
       } else if (child.scenario) {
-        found.push({node: child.scenario, kind: 'Scenario', rule});
+        found.push({node: child.scenario, kind: 'Scenario'});
       }
     }
   };
-  visit(feature.children, null);
+  visit(feature.children);
   return found;
 }
 

@@ -44,10 +44,3 @@ def test_the_allowed_tags_are_those_of_readme_tag_table(tmp_path):
     readme.write_text("| tag | what |\n|---|---|\n| `@chat` | one `@x` |\n| `@slow`, `@load` | long |\n")
     assert lint.documented_tags(readme) == ["@chat", "@slow", "@load"]
 
-
-def test_every_tag_in_the_features_is_documented():
-    documented = set(lint.documented_tags())
-    used = {word for path in (REPO / "features").glob("*.feature")
-            for line in path.read_text().splitlines() if line.strip().startswith("@")
-            for word in line.split()}
-    assert used <= documented, f"tags not in README's table: {sorted(used - documented)}"
