@@ -7,7 +7,6 @@ nothing lost, checked on the socket, in Redis and in PostgreSQL.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -47,9 +46,8 @@ async def audit(run, queue, db) -> Ledger:
 
     # In PostgreSQL: each acknowledged message stored once, each answered one's reply once,
     # nothing stored for a refused one, and no reply to a job nobody was told about.
-    callers = [caller for caller in run.callers if caller.messages]
-    histories = await asyncio.gather(*(db.messages(c.conversation_id) for c in callers))
-    rows = [row for history in histories for row in history]
+    rows = await db.messages_in({caller.conversation_id for caller in run.callers
+                                 if caller.messages})
     mine = Counter(row["client_message_id"] for row in rows if row["role"] == "user")
     replies = Counter(str(row["job_id"]) for row in rows if row["role"] == "assistant")
     ledger.stored_messages, ledger.stored_replies = sum(mine.values()), sum(replies.values())
@@ -62,12 +60,11 @@ async def audit(run, queue, db) -> Ledger:
     ledger.note("turned-away messages stored anyway",
                 [f"{m.caller}/{m.client_message_id}" for m in run.messages
                  if m.ack_at is None and mine[m.client_message_id]])
-    known = {m.job_id for m in acked}
+    job_ids = {m.job_id for m in acked}
     ledger.note("replies stored for jobs no one was acknowledged",
-                [job for job in replies if job not in known])
+                [job for job in replies if job not in job_ids])
 
     # In Redis: none of these jobs still queued, none dead-lettered unless it failed.
-    job_ids = {m.job_id for m in acked}
     ledger.note("acknowledged jobs still in the queue",
                 [entry["job_id"] for entry in await queue.jobs_with(job_ids)])
     failed = {m.job_id for m in acked if m.error_code}
