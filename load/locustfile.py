@@ -31,10 +31,8 @@ from locust import User, events, task
 from locust.exception import StopUser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support.tokens import user_token  # noqa: E402 - the repository's root is on the path now
-
-MESSAGE = ("Tell me something about the sea and the ships that sail on it, "
-           "and about the people who sail them")  # enough words for 20 pieces a reply
+from support.load.pace import MESSAGE_TEXT  # noqa: E402 - the repository's root is on the path now
+from support.tokens import user_token  # noqa: E402
 
 
 @events.init_command_line_parser.add_listener
@@ -94,7 +92,7 @@ class ChatUser(User):
     def chat(self):
         client_message_id = str(uuid.uuid4())
         started = time.perf_counter()
-        self.socket.send(json.dumps({"type": "message", "content": MESSAGE,
+        self.socket.send(json.dumps({"type": "message", "content": MESSAGE_TEXT,
                                      "client_message_id": client_message_id}))
         deadline = started + self.environment.parsed_options.reply_within_s
         job_id, first_piece = None, False

@@ -26,6 +26,7 @@ import time
 
 from support.console import say
 from support.load.caller import Caller
+from support.load.pace import MESSAGE_TEXT
 from support.load.stats import LoadStats, Message, fmt_ms, outcome_counts
 from support.transcript import Transcript
 
@@ -37,8 +38,6 @@ MAX_RUN_S = 3600  # no run is longer: bounds the watch on each connection
 MAX_TURNS = 10_000  # a closed-loop person's bound when only a duration is given
 QUEUE_SAMPLE_S = 0.2  # how often the queue depth is read while the run goes on
 STOP_WITHIN_S = 10  # bound for hanging up, and for the progress and queue watchers to stop
-WORDS = ("Tell me something about the sea and the ships that sail on it, "
-         "and about the people who sail them")  # 21 words: enough for 20 pieces a reply
 
 
 class LoadRun:
@@ -97,7 +96,7 @@ class LoadRun:
                 if time.perf_counter() >= stop_at or caller.connection.close_code is not None:
                     return
                 message = await self._send(caller, turn, time.perf_counter())
-                await self._settle(caller, message, reply_within_s)
+                await self._settle(message, reply_within_s)
                 pause = self.random.uniform(*pause_s)
                 if pause and turn < most:
                     await asyncio.sleep(pause)
@@ -204,12 +203,12 @@ class LoadRun:
     # -- inside ---------------------------------------------------------------------------
 
     async def _send(self, caller: Caller, turn: int, due_at: float) -> Message:
-        message = await caller.send(f"{WORDS}, message {turn}", due_at)
+        message = await caller.send(f"{MESSAGE_TEXT}, message {turn}", due_at)
         self.messages.append(message)
         return message
 
     @staticmethod
-    async def _settle(caller: Caller, message: Message, within_s: float):
+    async def _settle(message: Message, within_s: float):
         """Wait until the message is done or failed (or its connection closes: _on_close),
         or time is up."""
         with contextlib.suppress(asyncio.TimeoutError):

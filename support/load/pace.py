@@ -1,4 +1,9 @@
-"""How fast the scriptable model answers in load runs (support/fake_llm.py settings)."""
+"""How fast the scriptable model answers in load runs (support/fake_llm.py settings), and
+the message load runs send."""
+
+# 21 words: enough for 20 pieces a reply.
+MESSAGE_TEXT = ("Tell me something about the sea and the ships that sail on it, "
+                "and about the people who sail them")
 
 # The testing plan's realistic pace: the first piece after 300 ms, then 20 pieces 30 ms
 # apart; 0.9 s of the model's own time a reply.
