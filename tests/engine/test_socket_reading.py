@@ -2,6 +2,8 @@
 PostgreSQL, and a conversation whose row another transaction holds locked, so every send
 waits for as long as the test likes. Keepalive is short here (0.5 s ping, 0.5 s timeout):
 a server that stopped reading would miss the pongs and close with 1011 within a second.
+The last test reads a long request head that arrives in pieces, with the API's own server
+options (app/api/__main__.py).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import pytest
 import uvicorn
 import websockets
 
+from app.api.__main__ import SERVER_OPTIONS
 from app.api.chat_socket import INBOX_FRAMES
 from app.api.main import create_app
 from app.core.config import load_settings
-from support.tokens import user_token
+from support.tokens import claims_for, of_length, user_token
 
 SECRET = "socket-reading-test-secret"
 KEEPALIVE_S = 0.5
@@ -42,8 +45,8 @@ async def api_server(redis_url: str, database_url: str):
     })
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None,
-        ws_ping_interval=KEEPALIVE_S, ws_ping_timeout=KEEPALIVE_S, ws_per_message_deflate=False,
+        create_app(settings), host="127.0.0.1", port=port,
+        **{**SERVER_OPTIONS, "ws_ping_interval": KEEPALIVE_S, "ws_ping_timeout": KEEPALIVE_S},
     ))
     serving = asyncio.create_task(server.serve())
     for _ in range(200):  # bounded: 10 s
@@ -135,3 +138,31 @@ def test_a_client_far_ahead_is_told_to_slow_down_and_nothing_is_lost(redis_url, 
     assert sent - INBOX_FRAMES - 1 <= len(refused) <= sent - INBOX_FRAMES, f"refused: {refused}"
     assert sorted(acked + refused) == sorted(f"m{n}" for n in range(sent))
     assert all(f.get("retry_after") for f in frames if f["type"] == "error")
+
+
+def test_a_request_of_100_kb_is_upgraded_however_its_bytes_arrive(redis_url, database_url):
+    """The contract answers a request of up to 100 KB with a close code, never HTTP 400:
+    its head, sent in small pieces as a slow network delivers it, is still read whole."""
+    token = of_length(claims_for(str(uuid.uuid4())), SECRET, 100_000)
+
+    async def main():
+        async with api_server(redis_url, database_url) as url:
+            host, port = url.removeprefix("ws://").split(":")
+            reader, writer = await asyncio.open_connection(host, int(port))
+            head = (f"GET /ws/chat/{uuid.uuid4()}?token={token} HTTP/1.1\r\n"
+                    f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    "Sec-WebSocket-Version: 13\r\n\r\n").encode()
+            try:
+                for start in range(0, len(head), 4096):
+                    writer.write(head[start:start + 4096])
+                    await writer.drain()
+                    await asyncio.sleep(0.001)  # let the server read each piece on its own
+                return await asyncio.wait_for(reader.readline(), 10)
+            except ConnectionError as error:
+                return f"no status line: the server closed the connection ({error!r})".encode()
+            finally:
+                writer.close()
+
+    status = asyncio.run(main())
+    assert status.startswith(b"HTTP/1.1 101"), f"the server answered {status!r}"
