@@ -2,7 +2,7 @@
 one fails and attaches its evidence through support/evidence.py) runs with the Allure
 formatter, scripts/report turns its results into HTML, and headless Chromium renders it.
 
-Chromium is the Debian package `chromium`; `make setup WITH_BROWSER=1` installs it.
+Chromium is the Debian package `chromium`; `make setup-browser` installs it.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def after_scenario(context, scenario):
 def chromium() -> str:
     path = shutil.which("chromium")
     if path is None:
-        pytest.fail("Chromium is not installed: `make setup WITH_BROWSER=1` installs it.",
+        pytest.fail("Chromium is not installed: `make setup-browser` installs it.",
                     pytrace=False)
     return path
 
