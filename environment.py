@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-from support import evidence, report_meta
+from support import evidence, report_meta, skips
 from support.config import ConfigError, load_config
 from support.processes import StackError
 from support.suite import Suite
@@ -55,7 +55,7 @@ def before_scenario(context, scenario):
     context.evidence_attached = False
     for tag, (available, reason) in NEEDS.items():
         if tag in scenario.effective_tags and not available(context.suite):
-            scenario.skip(reason)
+            skips.skip(scenario, reason)
             return
     if context.suite.model:
         context.suite.model.reset()
@@ -85,5 +85,6 @@ def after_scenario(context, scenario):
 
 
 def after_all(context):
+    skips.summarise()
     if getattr(context, "suite", None) is not None:
         context.suite.detach()

@@ -3,12 +3,13 @@
     describe_run(context, suite)     # before_all: environment.properties and categories.json
     label_scenario(scenario)         # before_scenario: story, severity, Rule tags
 
-and AllureFormatter, allure-behave 2.16.2's formatter with two gaps filled (use it in
+and AllureFormatter, allure-behave 2.16.2's formatter with three gaps filled (use it in
 behave.ini as `support.report_meta:AllureFormatter`):
 
 - Scenarios inside a `Rule:` are reported. The stock formatter wraps only
   `feature.scenarios`, which leaves out a Rule's scenarios: they were missing from the report,
   and allure.attach() in their hooks raised KeyError (allure-python issue #886).
+- A scenario skipped for a reason (support/skips.py) is reported as skipped, with it.
 - `allure.dynamic.label/story/severity/tag` work. Its listener implements no `add_label`
   hook, so these calls did nothing.
 
@@ -36,6 +37,7 @@ from allure_commons.mapping import parse_tag
 from allure_commons.model2 import Label
 from allure_commons.types import ALLURE_UNIQUE_LABELS, LabelType, Severity
 
+from support import skips
 from support.evidence import mask_secrets, secrets_of
 
 SEVERITIES = [severity.value for severity in Severity]  # blocker critical normal minor trivial
@@ -187,14 +189,29 @@ def write_categories(results_dir: Path) -> Path:
     return path
 
 
+# What allure-behave writes into its results folder; nothing else there is touched.
+ALLURE_OUTPUTS = ("*-result.json", "*-container.json", "*-attachment*")
+
+
+def clear_earlier_results(results_dir: Path) -> int:
+    """Remove an earlier run's Allure results: allure-behave only ever adds to its folder,
+    and `make report` would show both runs mixed. Returns how many files went."""
+    earlier = [path for pattern in ALLURE_OUTPUTS for path in results_dir.glob(pattern)]
+    for path in earlier:
+        path.unlink(missing_ok=True)
+    return len(earlier)
+
+
 def describe_run(context, suite) -> Path | None:
-    """Write environment.properties and categories.json next to the run's Allure results.
-    Call it in before_all once the suite is attached (suite None if it could not start).
-    Returns the results directory, None when this run has no Allure formatter. Never raises."""
+    """Clear the results of an earlier run, then write environment.properties and
+    categories.json next to the run's Allure results. Call it in before_all once the suite
+    is attached (suite None if it could not start). Returns the results directory, None
+    when this run has no Allure formatter. Never raises."""
     try:
         results_dir = allure_results_dir(context.config)
         if results_dir is None:
             return None
+        clear_earlier_results(results_dir)
         secrets = secrets_of(suite) if suite is not None else []
         write_environment(results_dir, environment_properties(suite), secrets)
         write_categories(results_dir)
@@ -287,6 +304,7 @@ class AllureFormatter(_StockFormatter):
     def __init__(self, stream_opener, config):
         super().__init__(stream_opener, config)
         self.dynamic_labels = _DynamicLabels(self.listener)
+        skips.keep_in_report(self.listener)
         allure_commons.plugin_manager.register(self.dynamic_labels)
 
     def feature(self, feature):

@@ -167,6 +167,20 @@ def test_describe_run_writes_both_files_where_the_allure_formatter_writes(tmp_pa
     assert "Mode=embedded" in text
 
 
+def test_describe_run_clears_an_earlier_runs_results_and_nothing_else(tmp_path):
+    """A plain `behave` run starts its report afresh, as `make acceptance` does."""
+    results = tmp_path / "allure-results"
+    results.mkdir()
+    earlier = ["1-result.json", "2-container.json", "3-attachment.txt", "4-attachment"]
+    for name in [*earlier, "notes.txt"]:
+        (results / name).write_text("from before")
+    config = SimpleNamespace(format=["support.report_meta:AllureFormatter"],
+                             outputs=[SimpleNamespace(name=str(results))])
+    report_meta.describe_run(SimpleNamespace(config=config), fake_suite(tmp_path))
+    left = sorted(path.name for path in results.iterdir())
+    assert left == ["categories.json", "environment.properties", "notes.txt"], left
+
+
 def test_describe_run_without_the_allure_formatter_writes_nothing(tmp_path):
     config = SimpleNamespace(format=["progress"], outputs=[SimpleNamespace(name="-")])
     assert report_meta.describe_run(SimpleNamespace(config=config), None) is None
