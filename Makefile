@@ -41,10 +41,10 @@ soak: setup
 lint: setup
 	$(PY) scripts/lint
 
-# Seeded engine defects the suite must catch (tests/mutants/defects.toml); FAST=1 for the
-# few make test runs, ONLY="name ..." for some.
+# Seeded engine defects the suite must catch (tests/mutants/defects.toml), those of the @load
+# scenarios included; FAST=1 for the few make test runs, ONLY="name ..." for some.
 mutants: setup
-	$(PY) tests/mutants/run.py $(if $(FAST),--fast,) $(if $(ONLY),--only $(ONLY),)
+	$(PY) tests/mutants/run.py $(if $(FAST),--fast,--with-load) $(if $(ONLY),--only $(ONLY),)
 
 report:
 	@scripts/report

@@ -49,3 +49,35 @@ def test_failed_scenarios_are_read_from_junit(tmp_path):
         '<testcase classname="chat" name="B" status="passed"/>'
         '<testcase classname="chat" name="C" status="skipped"><skipped/></testcase></testsuite>')
     assert mutants.scenario_failures(tmp_path) == (2, ["A"])
+
+
+def defect(name="d", tags="@chat", names=(), load=False):
+    return mutants.Defect(name, "w", "1", "app/x.py", "a", "b", tags, tuple(names), load=load)
+
+
+def test_one_control_a_capability_choosing_the_union_of_its_defects_scenarios():
+    groups = mutants.control_groups([defect("a", "@auth", ["expired"]), defect("b", "@auth", ["audience"]),
+                                     defect("c", "@chat", ["pieces"]), defect("d", "@chat")])
+    assert groups == {"@auth": ("expired", "audience"), "@chat": ()}
+
+
+def test_a_defect_whose_scenarios_fail_in_the_control_is_void_not_caught():
+    control = mutants.Run(ran=("An expired sign-in", "Another audience"), failed=("An expired sign-in",))
+    assert mutants.judge_control(defect(names=["expired"]), control).verdict == "VOID"
+    assert mutants.judge_control(defect(names=["audience"]), control) is None  # tried
+
+
+def test_a_defect_none_of_whose_scenarios_ran_in_the_control_is_no_run():
+    control = mutants.Run(ran=("Another audience",))
+    assert mutants.judge_control(defect(names=["expired"]), control).verdict == "NO RUN"
+
+
+def test_a_control_that_timed_out_voids_the_defects_it_ran():
+    control = mutants.Run(ran=("An expired sign-in",), note="no result within 900 s")
+    assert mutants.judge_control(defect(names=["expired"]), control).verdict == "VOID"
+
+
+def test_load_scenarios_are_left_out_unless_asked_for(tmp_path):
+    command = mutants.behave_command("@capacity", (), tmp_path, with_load=False)
+    assert "--tags=not @load" in command
+    assert "--tags=not @load" not in mutants.behave_command("@capacity", (), tmp_path, with_load=True)
