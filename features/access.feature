@@ -4,6 +4,23 @@ Feature: Only signed-in people reach their own conversations
   and only into conversations that are theirs; everyone else is told why at once, and
   nothing they tried is kept.
 
+  The words and limits used below:
+  - A sign-in is the token the app's sign-in service (Supabase) gives a person, and the app
+    passes on when it opens a conversation. It names the person by a user id (a UUID, the
+    random 36-character id Supabase gives each person), says it is meant for this app's
+    signed-in people (its "audience") and when it stops being valid.
+  - The allowed clock skew is 30 seconds: the sign-in service's clock and the engine's may
+    differ by that much, so a sign-in is still let in up to 30 s after it expired, and one
+    dated up to 30 s ahead is let in too. The edge scenarios try 5 s inside and 5 s outside.
+  - The longest sign-in allowed is 16,384 characters; real ones are 1 to 2 KB. A longer one
+    is turned away unread, so a huge one costs the engine nothing; 100 KB is the example.
+  - A sign-in "runs out" when the engine stops trusting it: 30 s (the clock skew) after the
+    time it carries. While a conversation is open, the engine checks it again at each
+    message, so the first message after that moment is refused.
+  - A conversation's address holds its id, a UUID; anything else is a bad request.
+  - "Turned away" and "refused" mean the connection is closed at once, with a reason the
+    app can act on: not signed in, not allowed, or a bad request.
+
   Rule: A sign-in the engine cannot trust is turned away before anything is said
 
     Scenario: Someone without a sign-in is turned away
@@ -94,6 +111,8 @@ Feature: Only signed-in people reach their own conversations
       And Grace tries to open Hedy's conversation
       Then both refusals are the same bare refusal, with nothing about either conversation
 
-  Scenario: A conversation address that is not valid is refused
-    When Eve opens the conversation "not-a-conversation-id"
-    Then the engine refuses her as a bad request
+  Rule: An address that is not a conversation's is refused before anything else
+
+    Scenario: A conversation address that is not valid is refused
+      When Eve opens the conversation "not-a-conversation-id"
+      Then the engine refuses her as a bad request

@@ -73,6 +73,10 @@ def test_the_copy_passes_as_it_is(checkout):
                  "grizz-no-technical-names", id="redis command in a step"),
     pytest.param(FEATURE, '    Then her message is acknowledged\n', '    And she says "Goodbye"\n',
                  "has no Then step, so it checks nothing", id="scenario with no outcome"),
+    pytest.param("features/access.feature", None,
+                 '\n  Scenario: Left after a Rule\n    When Eve opens a new conversation without '
+                 'signing in\n    Then the engine refuses her as not signed in\n',
+                 "grizz-scenario-placed-by-indent", id="scenario left after a Rule"),
 ])
 def test_a_planted_fault_fails_the_lint_and_is_named(checkout, path, old, new, said):
     plant(checkout, path, old, new)
