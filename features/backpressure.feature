@@ -4,6 +4,19 @@ Feature: The assistant stays dependable when too much work is waiting
   too many wait, new messages are turned away with a time to try again, and nothing of a
   turned-away message is kept. Nobody is ever left wondering whether their message counted.
 
+  The words and limits used below:
+  - Waiting messages are those accepted and not yet answered. The assistant's workers are
+    the engine's processes that write the answers; pausing them lets the scenarios set the
+    number of waiting messages exactly.
+  - The soft limit is 3000 waiting messages: from there a message is still accepted, with
+    a busy notice, so the app can tell people answers will be slow. At the assistant's
+    usual pace that many take minutes to answer.
+  - The hard limit is 5000 waiting messages: from there a message is turned away, told
+    when to try again (a number of seconds), and nothing of it is stored or queued, so a
+    flood cannot grow the backlog without bound. The gap between the two limits gives apps
+    time to slow down before anyone is refused.
+  - Each limit is tried at its edge: one message below it and exactly at it.
+
   Background:
     Given the assistant's workers are paused
     And Ada has started a new conversation
@@ -42,26 +55,17 @@ Feature: The assistant stays dependable when too much work is waiting
 
   Rule: From 5000 waiting messages, a message is turned away and nothing of it is kept
 
-    Scenario Outline: A message is turned away with a time to retry when <waiting> messages wait
+    Scenario Outline: A message is turned away with a time to retry, and nothing of it is kept, when <waiting> messages wait
       Given <waiting> messages are already waiting for an answer
       When she sends a message
       Then she is told the assistant is overloaded and when to try again
+      And nothing of her message was kept
+      And still <waiting> messages are waiting
 
       Examples:
         | waiting | why                          |
         | 5000    | exactly at the hard limit    |
         | 6000    | well past the hard limit     |
-
-    Scenario Outline: Nothing of a turned-away message is kept when <waiting> messages wait
-      Given <waiting> messages are already waiting for an answer
-      When she sends a message
-      Then nothing of her message was kept
-      And still <waiting> messages are waiting
-
-      Examples:
-        | waiting |
-        | 5000    |
-        | 6000    |
 
     Scenario: A turned-away message does not end the conversation
       Given 5000 messages are already waiting for an answer

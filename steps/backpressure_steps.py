@@ -132,9 +132,10 @@ def then_still_waiting(context, count):
 
 @then("her connection is still open")
 def then_connection_open(context):
-    """Her WebSocket has not been closed by the engine."""
+    """The engine has not closed her WebSocket, and still reads it: it answers a ping."""
     connection = context.cast.she.connection
-    assert connection.close_code is None, f"the connection closed with {connection.close_code}"
+    problem = context.suite.run(connection.answers_ping(5), 10, "pinging her connection")
+    assert problem is None, f"her connection is not open: {problem}"
 
 
 @then("exactly {accepted:d} of their messages are accepted and {refused:d} are turned away")

@@ -214,6 +214,20 @@ class ChatConnection:
             raise WaitTimeout(f"{self.label}: still open after {within_s} s") from None
         return self.close_code
 
+    async def answers_ping(self, within_s: float = 5) -> str | None:
+        """None when the engine answers a WebSocket ping within the time, so the connection
+        is open and read; else what happened instead."""
+        if self.close_code is not None or self._socket is None:
+            return f"closed with {self.close_code}"
+        try:
+            pong = await self._socket.ping()
+            await asyncio.wait_for(pong, within_s)
+        except asyncio.TimeoutError:
+            return f"no answer to a ping within {within_s} s"
+        except ConnectionClosed as closed:
+            return f"closed with {closed.rcvd.code if closed.rcvd else None} during a ping"
+        return None
+
     async def close(self, within_s: float = 10):
         if self._socket is not None:
             try:
