@@ -43,10 +43,11 @@ NEEDS = {
     "scripted_model": (lambda suite: suite.model is not None,
                        "needs the scriptable model: set GRIZZ_MODEL_URL to its address"),
     "operates_workers": (lambda suite: suite.stack is not None,
-                         "operates the engine's processes: runs against the embedded stack"),
+                         "pauses, crashes or stops the engine's processes, which only the "
+                         "embedded stack lets the suite do"),
     "operates_servers": (lambda suite: suite.stack is not None,
-                         "stops and restarts Redis, PostgreSQL and the engine: runs against "
-                         "the embedded stack"),
+                         "stops and restarts Redis, PostgreSQL or the engine, which only the "
+                         "embedded stack lets the suite do"),
 }
 
 

@@ -30,7 +30,7 @@ def skip(scenario, reason: str):
     setattr(scenario, REASON, reason)
     scenario.skip(reason)
     _skipped[reason] += 1
-    say(f"SKIPPED {scenario.name}: it {reason}")
+    say(f"SKIPPED {scenario.name.split(' -- @')[0]}: it {reason}")
 
 
 def summarise():
