@@ -112,11 +112,14 @@ def when_people_ask_at_once(context, count, questions):
 
 @then("every answer that had started arrives complete")
 def then_every_answer_complete(context):
-    """Each message sent by the people of the crowd ends in done, complete in its final attempt."""
+    """Each message sent by the people of the crowd ends in done, complete in its final
+    attempt and exactly what the model wrote for it."""
+    from support.answers import assert_answered_as_written
     for person in context.cast.people.values():
         if person.name.startswith("Person "):
-            for _text, reply in person.exchanges_here():
-                assert_complete(person.follow(reply, within_s=ANSWER_WITHIN_S))
+            replies = [person.follow(reply, within_s=ANSWER_WITHIN_S)
+                       for _text, reply in person.exchanges_here()]
+            assert_answered_as_written(person, replies, context.cast.model_requests())
 
 
 @then("Grace's message is answered, or refused with a clear error")

@@ -15,6 +15,8 @@
     Then she is told the assistant is unavailable for now
     Then she is told the assistant is unavailable for now, and to try again in 2 seconds
     Then she is told the assistant took too long to answer
+    Then her message is filed among those the engine could not answer, with the reason
+    Then nothing half-written is kept in her history
     Then nothing she sent was lost or answered twice
 """
 
@@ -22,7 +24,8 @@ from datetime import datetime
 
 from behave import given, then, use_fixture, when
 
-from support.answers import assert_complete
+from support.answers import assert_as_written, assert_failed, question_for
+from support.eventually import eventually_async, truthy
 from support.fixtures import model_fault
 from support.ledger import sent_in, take_ledger
 from support.model_requests import requests_about
@@ -41,6 +44,7 @@ STREAM_TROUBLES = {
 }
 LONGER_THAN_RETRIES_MS = 120_000  # far beyond the engine's few tries; cleared when back
 OUTCOME_WITHIN_S = 60  # three tries of 5 s, back-off, and a busy machine
+DEAD_LETTER_WITHIN_S = 10  # written with the error she is shown, or soon after
 
 
 def faulty_model(context):
@@ -111,8 +115,11 @@ def when_model_back(context):
 
 @then("she receives one complete answer")
 def then_one_complete_answer(context):
-    """Her last message ends in done, exactly its final attempt's pieces, each once."""
-    assert_complete(context.cast.she.follow(context.cast.she.last_reply, within_s=OUTCOME_WITHIN_S))
+    """Her last message ends in done, exactly its final attempt's pieces, each once, and
+    its text is the whole of what the model wrote for her question."""
+    person = context.cast.she
+    reply = person.follow(person.last_reply, within_s=OUTCOME_WITHIN_S)
+    assert_as_written(reply, question_for(person, reply), context.cast.model_requests())
 
 
 @then("the model was asked {times:d} time")
@@ -136,31 +143,48 @@ def then_model_asked_patiently(context, times, seconds):
     assert all(gap >= seconds for gap in gaps), f"retries came {gaps} s apart"
 
 
-def assert_told(context, code: str):
-    reply = context.cast.she.last_reply
-    assert reply.done is None and reply.error is not None, reply.describe()
-    assert reply.error.get("code") == code, f"told {reply.error}, expected code {code}"
-    assert reply.error.get("message"), f"the error says nothing: {reply.error}"
-
-
 @then("she is told the assistant is unavailable for now")
 def then_told_unavailable(context):
-    """Her message ends in a model_unavailable error with a message, never a done."""
-    assert_told(context, "model_unavailable")
+    """Her acknowledged message ends in a model_unavailable error that names it and says
+    something, never a done."""
+    assert_failed(context.cast.she.last_reply, "model_unavailable")
 
 
 @then("she is told the assistant is unavailable for now, and to try again in {seconds:d} seconds")
 def then_told_unavailable_with_advice(context, seconds):
     """A model_unavailable error whose retry_after passes on the provider's Retry-After."""
-    assert_told(context, "model_unavailable")
+    assert_failed(context.cast.she.last_reply, "model_unavailable")
     error = context.cast.she.last_reply.error
     assert error.get("retry_after") == seconds, f"told to retry after {error.get('retry_after')}: {error}"
 
 
 @then("she is told the assistant took too long to answer")
 def then_told_too_long(context):
-    """Her message ends in a model_timeout error with a message, never a done."""
-    assert_told(context, "model_timeout")
+    """Her acknowledged message ends in a model_timeout error that names it and says
+    something, never a done."""
+    assert_failed(context.cast.she.last_reply, "model_timeout")
+
+
+@then("her message is filed among those the engine could not answer, with the reason")
+def then_filed_as_dead_letter(context):
+    """Exactly one dead letter in llm_jobs:dead for her job, with a reason in words."""
+    job_id = context.cast.she.last_reply.job_id
+    dead = context.suite.run(eventually_async(
+        lambda: context.suite.queue.dead_letters_for(job_id), truthy("a dead letter"),
+        DEAD_LETTER_WITHIN_S, f"dead letters of job {job_id}"),
+        DEAD_LETTER_WITHIN_S + 5, "reading the dead letters")
+    assert len(dead) == 1, f"{len(dead)} dead letters for job {job_id}: {dead}"
+    assert (dead[0].get("reason") or "").strip(), f"the dead letter gives no reason: {dead[0]}"
+
+
+@then("nothing half-written is kept in her history")
+def then_nothing_half_written(context):
+    """No reply is stored in her conversation for her failed message, whole or in part."""
+    person = context.cast.she
+    job_id = person.last_reply.job_id
+    kept = [row for row in person.history() if row["role"] == "assistant"
+            and (row["job_id"] is None or str(row["job_id"]) == job_id)]
+    assert not kept, f"stored for job {job_id} though it failed: {kept}"
 
 
 @then("nothing she sent was lost or answered twice")

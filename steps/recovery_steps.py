@@ -19,29 +19,56 @@
     Then each of her messages is answered once, in the order she sent them
     Then Grace gets her whole answer all the same
     Then Ada is told her message could not be answered
-    Then her message was set aside after 3 attempts
+    Then the engine tried her message 3 times before giving up on it
+    Then while its answer was written, her message never looked abandoned
+    Then the engine's copy of what it sent her is deleted within 5 minutes
     Then she has received 20 complete answers
     Then exactly 20 answers are stored in her conversation
 """
 
+import asyncio
 import signal
 
-from behave import given, then, use_fixture, when
+from behave import fixture, given, then, use_fixture, when
 
-from support.answers import assert_complete
+from support.answers import assert_answered_as_written, assert_as_written, assert_failed, question_for
 from support.console import say
-from support.eventually import at_least, eventually_async
+from support.eventually import equal_to, eventually_async
 from support.fixtures import all_workers_back
 from support.ledger import ANSWERED, sent_in, take_ledger
-from support.model_requests import question_of
+from support.model_requests import requests_about
+from support.queue_probe import result_stream_ttl_ms, watch_job
+from support.stack import ENGINE_SETTINGS
 
 SLOW = {"chunks": 10, "chunk_delay_ms": 150}  # 1.5 s an answer: time to act in the middle
 DEAD_LETTER_WITHIN_S = 60
+WATCH_WITHIN_S = 60  # a 6 s answer on a busy machine
+# The embedded stack's claim timeout (contract, section 7): a job idle this long looks
+# abandoned, and another worker may take it over.
+CLAIM_TIMEOUT_MS = int(ENGINE_SETTINGS["CLAIM_TIMEOUT_MS"])
 
 
 def stored_answers(person, job_id):
     return [row for row in person.history()
             if row["role"] == "assistant" and str(row["job_id"]) == job_id]
+
+
+@fixture
+def watched_jobs(context):
+    """Jobs watched in Redis in the background (support.queue_probe.watch_job), by job id;
+    each watch still running is stopped when the scenario ends."""
+    context.watches = {}
+    yield context.watches
+    for watch in context.watches.values():
+        watch.cancel()
+
+
+def watch(context, job_id: str):
+    """Start watching the job on the suite's event loop; a Then step reads what it saw."""
+    if not hasattr(context, "watches"):
+        use_fixture(watched_jobs, context)
+    context.watches[job_id] = asyncio.run_coroutine_threadsafe(
+        watch_job(context.suite.queue, job_id, WATCH_WITHIN_S), context.suite.loop.loop)
 
 
 def crash_holder(context, reply, signal_number=signal.SIGKILL):
@@ -66,9 +93,11 @@ def given_model_takes(context, seconds):
 
 @when("she asks for a long story")
 def when_she_asks_for_a_long_story(context):
-    """She sends a question and it is acknowledged; the answer is awaited by the Then steps."""
+    """She sends a question and it is acknowledged; from then on her job is watched in Redis
+    until it is acknowledged. The answer is awaited by the Then steps."""
     reply = context.cast.she.send("Tell me a long story")
     assert reply.ack is not None, reply.describe()
+    watch(context, reply.job_id)
 
 
 @given("she has asked a question and the answer has started")
@@ -81,7 +110,6 @@ def given_answer_started(context):
 @given('the model fails every time it is asked about "{topic}"')
 def given_model_fails_on(context, topic):
     """The scriptable model refuses (HTTP 400) any message containing the topic."""
-    context.poison_topic = topic
     context.suite.model.behave_like(poison_text=topic)
 
 
@@ -140,19 +168,27 @@ def when_crash_every_answer(context, count):
     say(f"crashed {len(crashed)} workers, {len(set(crashed))} distinct pids")
 
 
+def her_whole_answer(context):
+    """Her last reply, finished, complete and exactly what the model wrote for it."""
+    person = context.cast.she
+    reply = person.follow(person.last_reply, within_s=40)
+    assert_as_written(reply, question_for(person, reply), context.cast.model_requests())
+    return reply
+
+
 @then("she receives one complete answer, written again from the start")
 def then_complete_after_restart(context):
-    """The answer finishes with an attempt above 1, exactly its final attempt's pieces."""
-    reply = context.cast.she.follow(context.cast.she.last_reply, within_s=40)
-    assert_complete(reply)
+    """The answer finishes with an attempt above 1, exactly its final attempt's pieces, and
+    is the whole of what the model wrote."""
+    reply = her_whole_answer(context)
     assert reply.done["attempt"] > 1, f"the answer was not restarted: {reply.describe()}"
 
 
 @then("she receives one complete answer, in a single attempt")
 def then_complete_in_one_attempt(context):
-    """The answer finishes in attempt 1, exactly its pieces."""
-    reply = context.cast.she.follow(context.cast.she.last_reply, within_s=40)
-    assert_complete(reply)
+    """The answer finishes in attempt 1, exactly its pieces, and is the whole of what the
+    model wrote."""
+    reply = her_whole_answer(context)
     assert reply.done["attempt"] == 1, f"the answer was restarted: {reply.describe()}"
 
 
@@ -169,23 +205,25 @@ def then_one_answer_stored(context):
 
 @then("{count:d} workers are working again within {seconds:d} seconds")
 def then_workers_working_again(context, count, seconds):
-    """Live workers other than the crashed one reach the count in time."""
+    """Live workers other than the crashed one come back to exactly that count in time."""
     workers = context.suite.workers
 
     async def replaced():
         live = await workers.live_consumers()
         return len([name for name in live if name != context.crashed])
-    context.suite.run(eventually_async(replaced, at_least(count), seconds,
+    context.suite.run(eventually_async(replaced, equal_to(count), seconds,
                                        f"live workers other than {context.crashed}"),
                       seconds + 5, "waiting for the workers")
 
 
 @then("each of her messages is answered once, in the order she sent them")
 def then_answered_in_order(context):
-    """Each message finishes; done frames come in the order sent; one stored reply each."""
+    """Each message finishes, complete and as the model wrote it; done frames come in the
+    order sent, one each; one stored reply each."""
     person = context.cast.she
     for reply in context.sent_in_order:
-        assert_complete(person.follow(reply, within_s=60))
+        person.follow(reply, within_s=60)
+    assert_answered_as_written(person, context.sent_in_order, context.cast.model_requests())
     job_order = [r.job_id for r in context.sent_in_order]
     done_order = [frame.data["job_id"] for frame in person.connection.frames
                   if frame.data and frame.data.get("type") == "done"]
@@ -196,44 +234,83 @@ def then_answered_in_order(context):
 
 @then("Grace gets her whole answer all the same")
 def then_grace_answered(context):
-    """Grace's message is answered in full, whenever Ada's failing one ends: the contract
-    sets no time before a job is dead-lettered, so which of the two ends first is open."""
+    """Grace's message is answered in full, as the model wrote it, whenever Ada's failing one
+    ends: the contract sets no time before a job is dead-lettered, so which of the two ends
+    first is open."""
     grace = context.cast.person("Grace")
     reply = grace.follow(grace.last_reply)
     assert reply.done is not None and reply.error is None, reply.describe()
-    assert_complete(reply)
+    assert_answered_as_written(grace, [reply], context.cast.model_requests())
 
 
 @then("Ada is told her message could not be answered")
 def then_ada_told_failure(context):
-    """Ada's message ends with an llm_failed error, never a done."""
+    """Ada's acknowledged message ends with an llm_failed error that names it and says
+    something, never a done."""
     ada = context.cast.person("Ada")
-    reply = ada.follow(ada.last_reply, within_s=DEAD_LETTER_WITHIN_S)
-    assert reply.done is None and reply.error is not None, reply.describe()
-    assert reply.error.get("code") == "llm_failed", reply.error
+    assert_failed(ada.follow(ada.last_reply, within_s=DEAD_LETTER_WITHIN_S), "llm_failed")
 
 
-@then("her message was set aside after {attempts:d} attempts")
-def then_set_aside(context, attempts):
-    """One dead letter for her job, and the model was asked at least that many times: once a
-    delivery, or more if the engine also retries the model within a delivery."""
-    reply = context.cast.she.last_reply
-    dead = context.suite.run(context.suite.queue.dead_letters_for(reply.job_id), 10,
-                             "reading the dead letters")
-    assert len(dead) == 1, f"dead letters for job {reply.job_id}: {dead}"
-    asked = [request for request in context.cast.model_requests()
-             if context.poison_topic in (question_of(request) or "")]
-    assert len(asked) >= attempts, (
-        f"the model was asked {len(asked)} times, fewer than the {attempts} deliveries")
+@then("the engine tried her message {times:d} times before giving up on it")
+def then_tried_before_giving_up(context, times):
+    """She was told it failed after the deliveries (llm_failed), and the model was asked her
+    question exactly that many times: once a delivery. A refusal is not retried within a
+    delivery here: a message whose model fails every try within one delivery ends after it,
+    in model_unavailable (contract, section 3), not in llm_failed after MAX_DELIVERIES = 3
+    deliveries (sections 3, 4 and 6)."""
+    person = context.cast.she
+    reply = person.last_reply
+    assert reply.error is not None and reply.error.get("code") == "llm_failed", (
+        f"not given up on after its deliveries: {reply.describe()}")
+    question = question_for(person, reply)
+    asked = requests_about(context.cast.model_requests(), question)
+    assert len(asked) == times, f"the model was asked {question!r} {len(asked)} times"
+
+
+@then("while its answer was written, her message never looked abandoned")
+def then_never_looked_abandoned(context):
+    """Watched in Redis from her ack until her job was acknowledged: it stayed with the
+    worker that took it (delivered once, one consumer), and its idle time stayed under the
+    claim timeout, so no other worker could take it over (contract, section 4). The watch
+    must have seen it pending longer than the claim timeout, with no gap that long."""
+    job_id = context.cast.she.last_reply.job_id
+    samples = context.watches[job_id].result(WATCH_WITHIN_S + 5)
+    held = [sample for sample in samples if "consumer" in sample]
+    times = [sample["at"] for sample in samples]
+    seen = (f"{len(held)} looks while it was held, by {sorted({s['consumer'] for s in held})}, "
+            f"delivered {sorted({s['delivered'] for s in held})} times, idle at most "
+            f"{max((s['idle_ms'] for s in held), default=None)} ms, looks at most "
+            f"{max((b - a for a, b in zip(times, times[1:])), default=0):.2f} s apart")
+    assert samples and samples[-1].get("gone"), f"still in the queue after {WATCH_WITHIN_S} s: {seen}"
+    assert held and held[-1]["at"] - held[0]["at"] >= CLAIM_TIMEOUT_MS / 1000, (
+        f"held for less than the claim timeout ({CLAIM_TIMEOUT_MS} ms), too short to tell: {seen}")
+    assert max(b - a for a, b in zip(times, times[1:])) < CLAIM_TIMEOUT_MS / 1000, (
+        f"the watch looked away for as long as the claim timeout: {seen}")
+    assert len({s["consumer"] for s in held}) == 1 and {s["delivered"] for s in held} == {1}, (
+        f"taken over while it was written: {seen}")
+    assert max(s["idle_ms"] for s in held) < CLAIM_TIMEOUT_MS, (
+        f"left idle for the claim timeout ({CLAIM_TIMEOUT_MS} ms) while it was written: {seen}")
+
+
+@then("the engine's copy of what it sent her is deleted within {minutes:d} minutes")
+def then_copy_deleted_within(context, minutes):
+    """Her job's result stream, read once her reply has ended, exists and expires within
+    that many minutes (contract, sections 4 and 6: kept 300 s)."""
+    job_id = context.cast.she.last_reply.job_id
+    ttl_ms = context.suite.run(result_stream_ttl_ms(context.suite.queue, job_id), 10,
+                               "reading the result stream's time to live")
+    assert ttl_ms != -2, f"no result stream llm_results:{job_id} right after her reply"
+    assert ttl_ms != -1, f"llm_results:{job_id} never expires"
+    assert 0 < ttl_ms <= minutes * 60_000, f"llm_results:{job_id} expires in {ttl_ms} ms"
 
 
 @then("she has received {count:d} complete answers")
 def then_received_complete_answers(context, count):
-    """She has that many replies, each complete in its final attempt."""
-    replies = context.cast.she.replies
-    assert len(replies) == count, f"she has {len(replies)} replies"
-    for reply in replies:
-        assert_complete(reply)
+    """She has that many replies, each complete in its final attempt and exactly what the
+    model wrote for her question."""
+    person = context.cast.she
+    assert len(person.replies) == count, f"she has {len(person.replies)} replies"
+    assert_answered_as_written(person, person.replies, context.cast.model_requests())
 
 
 @then("exactly {count:d} answers are stored in her conversation")

@@ -104,3 +104,55 @@ class QueueProbe:
 
     async def close(self):
         await self.redis.aclose()
+
+
+# -- one job watched while it is written, and its result stream's lifetime ----------------
+
+RESULTS = "llm_results:{job_id}"
+WATCH_EVERY_S = 0.1
+
+
+async def watch_job(probe: QueueProbe, job_id: str, within_s: float,
+                    every_s: float = WATCH_EVERY_S) -> list[dict]:
+    """What Redis says of one job, every `every_s`, from now until it leaves llm_jobs
+    (acknowledged or dead-lettered), for at most within_s. One sample a round:
+
+        {"at": the event loop's clock (s) when the round began, "delivered": times
+         delivered, "consumer": who holds it, "idle_ms": time since it was last
+         delivered or touched}                            while pending
+        {"at", "delivered": 0}                            while queued, not yet delivered
+        {"at", "gone": True}                              last: it has left llm_jobs
+
+    Ends without a "gone" sample when within_s ran out first."""
+    samples: list[dict] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    entry_id = None
+    while loop.time() < deadline:
+        at = loop.time()
+        if entry_id is None:
+            found = await probe.jobs_with({job_id})
+            if not found:
+                samples.append({"at": at, "gone": True})
+                return samples
+            entry_id = found[0]["entry_id"]
+        pending = await probe.redis.xpending_range(JOBS, GROUP, min=entry_id, max=entry_id,
+                                                   count=1)
+        if pending:
+            samples.append({"at": at, "delivered": int(pending[0]["times_delivered"]),
+                            "consumer": pending[0]["consumer"],
+                            "idle_ms": int(pending[0]["time_since_delivered"])})
+        elif await probe.redis.xrange(JOBS, min=entry_id, max=entry_id):
+            samples.append({"at": at, "delivered": 0})
+        else:
+            samples.append({"at": at, "gone": True})
+            return samples
+        await asyncio.sleep(every_s)
+    return samples
+
+
+async def result_stream_ttl_ms(probe: QueueProbe, job_id: str) -> int:
+    """The time to live of the job's result stream, in ms, as PTTL says it: -2 when there is
+    no such stream, -1 when it never expires."""
+    return await probe.redis.pttl(RESULTS.format(job_id=job_id))
+
