@@ -27,7 +27,6 @@ from behave import given, then, use_fixture, when
 from support.answers import assert_as_written, assert_failed, question_for
 from support.eventually import eventually_async, truthy
 from support.fixtures import model_fault
-from support.ledger import sent_in, take_ledger
 from support.model_requests import requests_about
 
 # The embedded engine waits LLM_TIMEOUT_S = 5 s for the model's next bytes.
@@ -185,11 +184,3 @@ def then_nothing_half_written(context):
     kept = [row for row in person.history() if row["role"] == "assistant"
             and (row["job_id"] is None or str(row["job_id"]) == job_id)]
     assert not kept, f"stored for job {job_id} though it failed: {kept}"
-
-
-@then("nothing she sent was lost or answered twice")
-def then_nothing_lost_or_twice(context):
-    """The ledger of everything the scenario's people sent has no lost, duplicated or
-    refused-but-kept message."""
-    take_ledger(context.suite, sent_in(context.cast), context.cast.connections
-                ).assert_nothing_lost_or_duplicated()

@@ -5,8 +5,8 @@
     stats.py       per-message records and HDR histograms (ack, first piece, gap, reply)
     report.py      the table, the raw figures as CSV, the plots, Allure attachments
     pace.py        how fast the scriptable model answers (realistic, instant)
-    session.py     a load run inside a scenario, and the queue emptied afterwards
-    ledger.py      every acknowledged message answered and stored once: socket, Redis, SQL
+    session.py     a load run inside a scenario, its ledger (support/ledger.py) taken before
+                   it hangs up, and the queue emptied afterwards
     targets.py     the testing plan's targets as a spec's table names them
     sweep.py       the breaking point: baseline, throughput, constant rates; the safe range
     bench.py       `make bench` (with bench_table.py, primitives.py, engine_cpu.py)

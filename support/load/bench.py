@@ -146,7 +146,7 @@ class Bench:
         locust = run_locust(self.endpoints.engine_url, self.endpoints.jwt_secret,
                             DRIVERS["people"], DRIVERS["seconds"], self.folder / "locust",
                             pause_s=(0, 0))
-        answered = run.outcomes()["answered"]
+        answered = run.endings()["done"]
         self.results["drivers"] = {
             "suite": {"replies": answered, "cpu_s": suite_cpu,
                       "msgs_per_cpu_s": answered / suite_cpu if suite_cpu else None,
@@ -187,11 +187,11 @@ class Bench:
     def _figures(self, run: LoadRun, cpu: dict[str, float], model_time_ms: float) -> dict:
         say(report.figures_table(run))
         report.write_files(run, self.folder, run.label)
-        counts = run.outcomes()
-        answered = counts["answered"]
+        counts = run.endings()
+        answered = counts["done"]
         reply = run.stats.percentiles("reply")
         return {
-            "people": len(run.callers), "messages": len(run.messages), "outcomes": counts,
+            "people": len(run.callers), "messages": len(run.messages), "endings": counts,
             "seconds": run.elapsed_s, "replies_per_s": run.replies_per_s(),
             "ack_ms": run.stats.percentiles("ack"),
             "first_piece_ms": run.stats.percentiles("first_piece"),

@@ -40,10 +40,11 @@ def table(results: dict) -> str:
             lines.append(f"  {what}: {(figures or {}).get('error', 'not measured')}")
             continue
         cpu = {name: ms for name, ms in figures["cpu_ms_per_reply"].items() if ms is not None}
-        failed = figures["messages"] - figures["outcomes"]["answered"]
+        failed = figures["messages"] - figures["endings"]["done"]
         lines += [
             f"  {what}: {figures['replies_per_s']:.1f} replies/s, {failed} of "
-            f"{figures['messages']} failed, queue depth at most {figures['peak_queue_depth']}",
+            f"{figures['messages']} without a done, queue depth at most "
+            f"{figures['peak_queue_depth']}",
             f"      ack {_three(figures['ack_ms'])}   first piece "
             f"{_three(figures['first_piece_ms'])}   reply {_three(figures['reply_ms'])}   "
             f"overhead p95 {fmt_ms(figures['overhead_p95_ms'])}",

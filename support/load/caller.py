@@ -65,7 +65,7 @@ class Caller:
 
     def give_up_waiting(self):
         """Stop waiting for what has not come (the connection closed, or time is up): each
-        such message keeps its outcome, unanswered if it was taken, not taken if not."""
+        such message keeps what its socket showed: an ack only, or nothing."""
         for message in self.messages:
             message.taken.set()
             message.gone.set()

@@ -12,7 +12,9 @@ Two kinds of load, as LLM-serving benchmarks tell them apart:
     people = await run.connect(100, over_s=5)       # ramp, bounded by CONNECT_WITHIN_S
     await run.chat(people, turns=5, pause_s=(1, 3)) # closed-loop
     await run.arrivals(people, rate_per_s=20, duration_s=15)  # open-loop
-    await run.finish(drain_s=60); await run.close()
+    await run.finish(drain_s=60)
+    run.ledger = await account(suite, run.sent(), [])  # while the connections are open
+    await run.close()
 
 Every loop is bounded in count and in time. A progress line is printed while it runs.
 """
@@ -25,9 +27,10 @@ import random
 import time
 
 from support.console import say
+from support.ledger import Ledger, Sent
 from support.load.caller import Caller
 from support.load.pace import MESSAGE_TEXT
-from support.load.stats import LoadStats, Message, fmt_ms, outcome_counts
+from support.load.stats import LoadStats, Message, ending_counts, fmt_ms
 from support.transcript import Transcript
 
 CONNECT_WITHIN_S = 30  # default bound for one connection to open
@@ -56,6 +59,7 @@ class LoadRun:
         self.started = time.perf_counter()
         self.ended: float | None = None
         self.schedule_lag_s = 0.0  # how late the driver itself sent an open-loop message
+        self.ledger: Ledger | None = None  # what became of each message, once it is taken
         self._watchers: list[asyncio.Task] = []
         self._closings: list[asyncio.Task] = []  # one per connection, until it closes
 
@@ -173,8 +177,14 @@ class LoadRun:
     def elapsed_s(self) -> float:
         return (self.ended or time.perf_counter()) - self.started
 
-    def outcomes(self) -> dict[str, int]:
-        return outcome_counts(self.messages)
+    def endings(self) -> dict[str, int]:
+        """What the socket alone showed of each message (not a verdict: see the ledger)."""
+        return ending_counts(self.messages)
+
+    def sent(self) -> list[Sent]:
+        """Every message of the run, with the connection that sent it, for the ledger."""
+        return [Sent.of(caller.conversation_id, message.client_message_id, caller.connection)
+                for caller in self.callers for message in caller.messages]
 
     def replies_per_s(self) -> float:
         """Replies answered a second, from the first message due to the last reply done."""
@@ -183,20 +193,16 @@ class LoadRun:
             return 0.0
         return len(done) / max(max(done) - min(m.due_at for m in self.messages), 1e-3)
 
-    def failed_share(self) -> float:
-        """Messages not answered, of all sent."""
-        return 1 - self.outcomes()["answered"] / len(self.messages) if self.messages else 0.0
-
     def peak_depth(self) -> int | None:
         return max((depth for _, depth in self.depths), default=None)
 
     def progress_line(self) -> str:
-        counts = self.outcomes()
+        counts = self.endings()
         in_flight = sum(not message.gone.is_set() for message in self.messages)
         depth = self.depths[-1][1] if self.depths else "not sampled"
         return (f"{self.label}: {self.elapsed_s:5.0f} s, {len(self.messages)} sent, "
-                f"{counts['answered']} answered, {in_flight} in flight, "
-                f"{len(self.messages) - counts['answered'] - in_flight} failed, "
+                f"{counts['done']} done, {in_flight} in flight, "
+                f"{len(self.messages) - counts['done'] - in_flight} ended otherwise, "
                 f"reply p95 {fmt_ms(self.stats.percentile_ms('reply', 95))} ms, "
                 f"queue {depth}")
 

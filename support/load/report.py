@@ -21,13 +21,14 @@ import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
 from support.load.stats import LATENCIES, fmt_ms  # noqa: E402
 
 CSV_FIELDS = ("caller", "client_message_id", "job_id", "due_s", "sent_ms", "ack_ms",
-              "first_piece_ms", "reply_ms", "error_ms", "pieces", "dones", "outcome",
-              "error_code")
+              "first_piece_ms", "reply_ms", "error_ms", "pieces", "dones", "error_code",
+              "socket_ending", "ledger")
 WINDOWS = 30  # time windows in the percentiles-over-time plot
 
 
 def figures_table(run) -> str:
-    """Latency percentiles, outcomes and throughput of one run, as aligned text."""
+    """Latency percentiles, the ledger's counts and throughput of one run, as aligned text
+    (before the ledger is taken, what the socket showed instead)."""
     lines = [f"{run.label}: {len(run.messages)} messages from {len(run.callers)} people "
              f"in {run.elapsed_s:.1f} s",
              f"  {'latency (ms)':<28}{'count':>8}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}"]
@@ -35,10 +36,12 @@ def figures_table(run) -> str:
         figures = run.stats.percentiles(name)
         lines.append(f"  {what:<28}{figures['count']:>8}" + "".join(
             f"{fmt_ms(figures[key]):>9}" for key in ("p50", "p95", "p99", "max")))
-    counts = run.outcomes()
-    lines.append("  outcomes: " + ", ".join(f"{n} {name.replace('_', ' ')}"
-                                            for name, n in counts.items()))
-    lines.append(f"  {run.replies_per_s():.1f} replies/s; failed {run.failed_share():.2%}; "
+    if run.ledger is not None:
+        lines.append(f"  {run.ledger.summary()}")
+    else:
+        lines.append("  on the socket (no ledger taken): " + ", ".join(
+            f"{n} {name.replace('_', ' ')}" for name, n in run.endings().items()))
+    lines.append(f"  {run.replies_per_s():.1f} replies/s; "
                  f"queue depth at most {run.peak_depth()}; "
                  f"connections refused {sum(c.refused is not None for c in run.callers)}, "
                  f"dropped {sum(c.dropped for c in run.callers)}")
@@ -49,6 +52,8 @@ def figures_table(run) -> str:
 
 
 def rows(run) -> list[dict]:
+    judged = {entry.sent.client_message_id: entry.outcome
+              for entry in (run.ledger.entries if run.ledger else [])}
     out = []
     for m in run.messages:
         out.append({
@@ -56,7 +61,8 @@ def rows(run) -> list[dict]:
             "due_s": round(m.due_at - run.started, 4), "sent_ms": m.ms(m.sent_at),
             "ack_ms": m.ms(m.ack_at), "first_piece_ms": m.ms(m.first_piece_at),
             "reply_ms": m.ms(m.done_at), "error_ms": m.ms(m.error_at), "pieces": m.pieces,
-            "dones": m.dones, "outcome": m.outcome, "error_code": m.error_code})
+            "dones": m.dones, "error_code": m.error_code, "socket_ending": m.ending,
+            "ledger": judged.get(m.client_message_id, "")})
     return out
 
 

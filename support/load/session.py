@@ -1,7 +1,9 @@
-"""A load run inside a scenario: start it, let it run bounded, then print its figures and
-attach them (table, plot, CSV) to the report.
+"""A load run inside a scenario: start it, let it run bounded, take its ledger while every
+connection is still open, then print its figures and attach them (table, plot, CSV) to the
+report.
 
     run = run_load(suite, "100 people", load, people=100, over_s=0, within_s=300)
+    run.ledger.assert_answered(failures_under=0.01)
 """
 
 from __future__ import annotations
@@ -10,16 +12,19 @@ from behave import fixture
 
 from support.console import say
 from support.eventually import equal_to, eventually_async
+from support.ledger import account
 from support.load import report
 from support.load.driver import LoadRun
 
 DRAIN_S = 60  # how long the last replies of a run are waited for
+LEDGER_S = 60  # how long the ledger waits for what is still queued or untold after that
 SETTLE_S = 120  # how long the queue is given to empty after a scenario's load
 
 
 def run_load(suite, label: str, load, people: int, over_s: float, within_s: float) -> LoadRun:
     """Connect `people` (spread over `over_s`), run `load(run, people)`, wait for the last
-    replies, hang up; then print and attach the figures. Bounded by within_s + DRAIN_S."""
+    replies, take the ledger (run.ledger) while the connections are open, hang up; then
+    print and attach the figures. Bounded by within_s + DRAIN_S + LEDGER_S."""
     run = LoadRun(label, suite.endpoints.engine_url, suite.endpoints.jwt_secret,
                   queue=suite.queue)
 
@@ -27,16 +32,20 @@ def run_load(suite, label: str, load, people: int, over_s: float, within_s: floa
         try:
             await load(run, await run.connect(people, over_s=over_s))
             await run.finish(DRAIN_S)
+            run.ledger = await account(suite, run.sent(), [], LEDGER_S)
         finally:
             await run.close()
     try:
-        suite.run(go(), within_s + DRAIN_S + 30, label)
+        suite.run(go(), within_s + DRAIN_S + LEDGER_S + 90, label)
     finally:
         show(run, suite)
     return run
 
 
 def show(run: LoadRun, suite):
+    """Print and attach the figures, and the ledger's counts when it was taken."""
+    if run.ledger is not None:
+        run.ledger.report()
     table = report.figures_table(run)
     say(table)
     report.attach(table, *report.write_files(run, suite.config.reports_dir / "load", run.label),

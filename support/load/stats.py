@@ -22,8 +22,10 @@ LATENCIES = {
 }
 LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES = 1, 3_600_000_000, 3  # 1 us to 1 h, 0.1 %
 
-# How a message ended, for the outcome counts; only "answered" is a success.
-OUTCOMES = ("answered", "failed", "refused", "unanswered", "not_taken")
+# What the socket alone showed of a message, for progress lines and the bench. These are
+# not verdicts: the ledger (support/ledger.py) judges each message across the socket, Redis
+# and PostgreSQL, and its classes are the only ones a scenario asserts on.
+ENDINGS = ("done", "error_after_ack", "error_before_ack", "ack_only", "nothing")
 
 
 @dataclass(eq=False)
@@ -47,14 +49,15 @@ class Message:
     gone: asyncio.Event = field(default_factory=asyncio.Event)  # set when done or failed
 
     @property
-    def outcome(self) -> str:
+    def ending(self) -> str:
+        """The last thing the socket showed of it (one of ENDINGS)."""
         if self.done_at is not None:
-            return "answered"
+            return "done"
         if self.error_code is not None:
-            return "failed" if self.ack_at is not None else "refused"
+            return "error_after_ack" if self.ack_at is not None else "error_before_ack"
         if self.ack_at is not None:
-            return "unanswered"  # acknowledged, and not answered when the run ended
-        return "not_taken"
+            return "ack_only"  # acknowledged, and no done nor error when the run ended
+        return "nothing"
 
     def ms(self, at: float | None) -> float | None:
         return None if at is None else round((at - self.due_at) * 1000, 3)
@@ -95,10 +98,10 @@ class LoadStats:
                 for item in histogram.get_percentile_iterator(5)]
 
 
-def outcome_counts(messages: list[Message]) -> dict[str, int]:
-    counts = dict.fromkeys(OUTCOMES, 0)
+def ending_counts(messages: list[Message]) -> dict[str, int]:
+    counts = dict.fromkeys(ENDINGS, 0)
     for message in messages:
-        counts[message.outcome] += 1
+        counts[message.ending] += 1
     return counts
 
 

@@ -5,8 +5,10 @@
 3. a few constant arrival rates between the two, open-loop, and the plan's human pace (100
    people each sending a message every 10 s), wherever it falls.
 
-The safe range runs up to the highest rate at which reply time p95 is under 5 s with under
-1 % of messages failing, at that rate and at every lower one.
+The safe range runs up to the highest rate at which reply time p95 is under 5 s and the
+ledger (support/ledger.py) finds under 1 % of messages failed or refused and none lost or
+duplicated, at that rate and at every lower one. Each step's ledger is taken while its
+connections are still open, so an untold end counts as lost.
 
     sweep = Sweep(suite, folder)
     steps = sweep.run()          # prints and writes each step's figures as it goes
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from support.console import say
 from support.eventually import equal_to, eventually_async
+from support.ledger import NEVER, TOLD_OF_FAILURE, account
 from support.load import report
 from support.load.driver import LoadRun
 from support.load.pace import HUMAN_PACE_EVERY_S, HUMAN_PACE_PEOPLE
@@ -29,6 +32,7 @@ BASELINE_TURNS = 5
 THROUGHPUT_PEOPLE, THROUGHPUT_S = 200, 15
 RATE_STEPS, RATE_S, RATE_PEOPLE = 4, 15, 100
 DRAIN_S = 30  # how long each step's last replies are waited for
+LEDGER_S = 30  # how long each step's ledger waits for what is still queued or untold
 SETTLE_S = 60  # how long the queue is given to empty between steps
 SAFE_P95_S, SAFE_FAILED = 5.0, 0.01
 
@@ -45,10 +49,22 @@ class SweepStep:
         p95 = self.run.stats.percentile_ms("reply", 95)
         return None if p95 is None else p95 / 1000
 
+    def share(self, outcomes) -> float:
+        """The share of the step's messages the ledger classed as one of these outcomes
+        (1.0 when no ledger was taken: nothing is known to be safe)."""
+        ledger = self.run.ledger
+        if ledger is None or not ledger.entries:
+            return 1.0
+        return sum(len(ledger.of(outcome)) for outcome in outcomes) / len(ledger.entries)
+
+    @property
+    def failed_share(self) -> float:
+        return self.share(TOLD_OF_FAILURE)
+
     @property
     def safe(self) -> bool:
         return (self.p95_s is not None and self.p95_s < SAFE_P95_S
-                and self.run.failed_share() < SAFE_FAILED)
+                and self.failed_share < SAFE_FAILED and self.share(NEVER) == 0)
 
 
 class Sweep:
@@ -91,13 +107,15 @@ class Sweep:
 
     def table(self) -> str:
         lines = [f"  {'step':<34}{'loop':>7}{'msgs/s':>9}{'reply p95 s':>13}{'failed':>9}"
-                 f"{'safe':>6}"]
+                 f"{'lost/dup':>10}{'safe':>6}"]
         for step in self.steps:
             p95 = "-" if step.p95_s is None else f"{step.p95_s:.2f}"
             lines.append(f"  {step.label:<34}{step.loop:>7}{step.rate_per_s:>9.1f}{p95:>13}"
-                         f"{step.run.failed_share():>9.1%}{'yes' if step.safe else 'no':>6}")
+                         f"{step.failed_share:>9.1%}{step.share(NEVER):>10.1%}"
+                         f"{'yes' if step.safe else 'no':>6}")
         lines.append(f"  safe up to {self.safe_rate():.1f} messages/s (reply p95 under "
-                     f"{SAFE_P95_S:.0f} s, under {SAFE_FAILED:.0%} failed)")
+                     f"{SAFE_P95_S:.0f} s, under {SAFE_FAILED:.0%} failed or refused, none "
+                     "lost or duplicated)")
         return "\n".join(lines)
 
     def show(self):
@@ -116,13 +134,16 @@ class Sweep:
             try:
                 await load(run, await run.connect(people))
                 await run.finish(DRAIN_S)
+                run.ledger = await account(self.suite, run.sent(), [], LEDGER_S)
             finally:
                 await run.close()
         step = SweepStep(label, loop, rate, run)
         try:
-            self.suite.run(go(), THROUGHPUT_S + RATE_S + DRAIN_S + 120, run.label)
+            self.suite.run(go(), THROUGHPUT_S + RATE_S + DRAIN_S + LEDGER_S + 120, run.label)
         finally:
             self.steps.append(step)
+            if run.ledger is not None:
+                run.ledger.report()
             table = report.figures_table(run)
             say(table)
             report.attach(table, *report.write_files(run, self.folder, run.label), run.label)

@@ -1,10 +1,14 @@
-"""The testing plan's targets as a spec writes them, checked against a load run.
+"""The testing plan's time targets as a spec writes them, checked against a load run.
 
     | figure                      | under  |
     | reply time p95              | 5 s    |
-    | messages failed             | 1 %    |
+    | time to the first piece p95 | 1 s    |
 
     problems = missed_targets(run, [("reply time p95", "5 s"), ...])
+
+The plan's other targets are not figures here: failures are the ledger's failure budget
+(support/ledger.py, every message judged across the socket, Redis and PostgreSQL), and the
+queue's depth cannot reach the plan's 1000 in a run where each person waits for her answer.
 """
 
 from __future__ import annotations
@@ -16,8 +20,6 @@ FIGURES = {
     "reply time p95": (lambda run: _seconds(run.stats.percentile_ms("reply", 95)), "s"),
     "time to the first piece p95":
         (lambda run: _seconds(run.stats.percentile_ms("first_piece", 95)), "s"),
-    "messages failed": (lambda run: 100 * run.failed_share(), "%"),
-    "queue depth": (lambda run: run.peak_depth(), ""),
 }
 
 
@@ -32,8 +34,8 @@ def parse_limit(figure: str, text: str) -> float:
     unit = FIGURES[figure][1]
     match = re.fullmatch(r"\s*([\d.,]+)\s*(\S*)\s*", text)
     if not match or match.group(2) != unit:
-        raise ValueError(f"{figure}: write the limit as a number{' and ' + unit if unit else ''}"
-                         f", like {'5 ' + unit if unit else '1000'}; got {text!r}")
+        raise ValueError(f"{figure}: write the limit as a number and {unit}, like 5 {unit}; "
+                         f"got {text!r}")
     return float(match.group(1).replace(",", ""))
 
 
