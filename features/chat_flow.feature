@@ -4,6 +4,21 @@ Feature: Chatting with the assistant
   Whatever was said is kept in their conversation history, and nobody sees anyone
   else's answers.
 
+  The words used below:
+  - A message is acknowledged when the engine tells her app it has stored the message and
+    put it in the queue for the assistant: the app can then show it as sent, and need not
+    send it again. This comes before any of the answer.
+  - The queue is where messages wait for the assistant, and stay while it writes their
+    answers. Once an answer is complete, nothing of its message is left there: neither
+    waiting nor marked as still being worked on, or the queue would grow without end.
+  - The answer arrives in pieces, numbered from 0 in the order they were written, so the
+    app can show it as it grows; the finished answer is those pieces put together.
+  - Her conversation history is what the engine stored for her: each of her messages,
+    followed by the assistant's answer to it, in the order they were said.
+  - Messages sent one right after another: she sends the next before the engine has said
+    anything about the one before. 20 of them is well inside the limit of 60 in any 10
+    seconds (see the refusals), and enough that any other order would show.
+
   Background:
     Given Ada has started a new conversation
 
@@ -25,6 +40,11 @@ Feature: Chatting with the assistant
   Scenario: Nothing is left waiting once the answer is complete
     When she says "Hello there"
     Then no work for her message is left in the queue
+
+  Scenario: Messages sent one right after another are acknowledged in the order she sent them
+    When she sends 20 messages one right after another
+    Then her messages are acknowledged in the order she sent them
+    And each of them is answered
 
   Scenario: Two people chatting at once only see their own answers
     Given Grace has started a new conversation

@@ -4,15 +4,19 @@
     When she says "Hello there"
     When she asks "What is my name?"
     When Ada and Grace each send a message at the same moment
+    When she sends 20 messages one right after another
     Then her message is acknowledged
     Then the reply arrives in at least 2 pieces, in order
     Then the finished reply is exactly the pieces put together
     Then the reply mentions "Ada"
     Then each of them gets only the reply to their own message
+    Then her messages are acknowledged in the order she sent them
+    Then each of them is answered
 """
 
 from behave import given, then, when
 
+from support.bad_frames import message
 
 
 def speak(context, text):
@@ -55,14 +59,22 @@ def when_two_people_send_at_once(context, first, second):
 
 @then("her message is acknowledged")
 def then_her_message_is_acknowledged(context):
-    """The engine confirmed the message is stored and queued, before any of the reply."""
+    """An ack named her message by her id, before any other frame of its job; the ids it gave
+    are those of her message as stored, with what she said."""
     person = context.cast.she
-    ack = person.last_reply.ack
+    reply = person.last_reply
+    ack = reply.ack
     assert ack is not None, "no ack for her message"
-    assert ack.get("message_id") and ack.get("job_id"), f"the ack lacks ids: {ack}"
+    assert ack.get("client_message_id") == reply.client_message_id, (
+        f"the ack names {ack.get('client_message_id')}, her message is {reply.client_message_id}")
     kinds = [frame.data.get("type") for frame in person.connection.frames
-             if frame.data and frame.data.get("job_id") == ack["job_id"]]
+             if frame.data and frame.data.get("job_id") == ack.get("job_id")]
     assert kinds and kinds[0] == "ack", f"frames of her message came as {kinds}"
+    [(said, _)] = [exchange for exchange in person.exchanges_here() if exchange[1] is reply]
+    stored = [(str(row["id"]), row["content"], str(row["job_id"])) for row in person.history()
+              if row["role"] == "user"]
+    assert stored == [(ack["message_id"], said, ack["job_id"])], (
+        f"the ack gave {ack}; her stored messages are {stored}")
 
 
 @then("the reply arrives in at least {count:d} pieces, in order")
@@ -111,3 +123,35 @@ def then_each_gets_only_their_own_reply(context):
         assert stored == [person.last_reply.content], (
             f"{name} was shown {person.last_reply.content!r}; her conversation stores "
             f"{stored} for her message")
+
+
+@when("she sends {count:d} messages one right after another")
+def when_she_sends_in_a_row(context, count):
+    """That many numbered messages, each sent before anything came back for the one before;
+    then wait until each is taken or refused."""
+    context.in_a_row = context.cast.she.send_frames(
+        [message(f"Message {n} in a row") for n in range(1, count + 1)])
+
+
+@then("her messages are acknowledged in the order she sent them")
+def then_acknowledged_in_order(context):
+    """Every one of them was acked, and the acks came in the order they were sent."""
+    person = context.cast.she
+    sent = [reply.client_message_id for reply in context.in_a_row]
+    refused = [reply.describe() for reply in context.in_a_row if reply.ack is None]
+    assert not refused, f"{len(refused)} of her messages were not acknowledged: {refused[:3]}"
+    acked = [frame.data["client_message_id"] for frame in person.connection.frames
+             if frame.data and frame.data.get("type") == "ack"
+             and frame.data.get("client_message_id") in sent]
+    assert acked == sent, (
+        f"acks came for her messages number {[sent.index(id_) + 1 for id_ in acked]}")
+
+
+@then("each of them is answered")
+def then_each_answered(context):
+    """Each of them is finished with a done frame, not an error."""
+    person = context.cast.she
+    for reply in context.in_a_row:
+        person.follow(reply)
+    unanswered = [reply.describe() for reply in context.in_a_row if reply.done is None]
+    assert not unanswered, f"{len(unanswered)} not answered: {unanswered[:3]}"

@@ -24,6 +24,14 @@ def message(content, client_message_id=None, **fields) -> tuple[str, str]:
     return json.dumps(frame), client_message_id
 
 
+def without_content() -> tuple[str, str]:
+    """A message object with no content field at all."""
+    frame, client_message_id = message("Hello")
+    data = json.loads(frame)
+    del data["content"]
+    return json.dumps(data), client_message_id
+
+
 def with_bad_id(client_message_id) -> tuple[str, None]:
     """A message whose id is refused, so the engine cannot name it in its answer."""
     frame, _ = message("Hello", client_message_id=None)
@@ -56,7 +64,7 @@ NOT_VALID = {
     "a JSON list": lambda: ('["message", "Hello"]', None),
     "a JSON number": lambda: ("42", None),
     "a message whose content is not text": lambda: message(42),
-    "a message without content": lambda: message(None),
+    "a message without content": without_content,
     "a message with an empty id": lambda: with_bad_id(""),
     "a message whose id is not text": lambda: with_bad_id(12345),
     "a message with an id of 101 characters":
@@ -80,3 +88,32 @@ TOO_BIG = {
     "a frame one byte over the largest size": lambda: of_frame_size(MAX_FRAME_BYTES + 1),
     "a frame of 20 MB": lambda: of_frame_size(20 * 1024 * 1024),
 }
+
+# Refused as not valid, each naming her id in its refusal, so that a frame sent among many
+# is still told apart: what the rate limit scenarios mix with valid messages.
+NOT_VALID_WITH_AN_ID = ["an empty message", "a message of only spaces",
+                        "something that is not a message", "a message whose content is not text",
+                        "a message without content", "a message with a NUL character"]
+
+
+def content_of(frame: str | bytes) -> str | None:
+    """The content a frame carries as a message, trimmed, or None when it carries none."""
+    try:
+        data = json.loads(frame)
+    except (ValueError, RecursionError):
+        return None
+    content = data.get("content") if isinstance(data, dict) else None
+    return content.strip() if isinstance(content, str) else None
+
+
+def burst(valid: int, not_valid: int) -> list[tuple[str, str, bool]]:
+    """`valid` messages and `not_valid` frames refused as not valid, taking turns while both
+    last, each with an id of its own: (frame, client_message_id, whether it is valid)."""
+    frames = []
+    kinds = iter(NOT_VALID_WITH_AN_ID * not_valid)
+    for n in range(max(valid, not_valid)):
+        if n < valid:
+            frames.append((*message(f"Message {n + 1} of a burst"), True))
+        if n < not_valid:
+            frames.append((*NOT_VALID[next(kinds)](), False))
+    return frames

@@ -207,6 +207,29 @@ class ChatConnection:
         reply = Reply(await self.send_message(content))
         return await self.follow(reply, Deadline(within_s), until="answered_or_refused")
 
+    async def send_frames(self, frames: list[tuple[str | bytes, str | None]],
+                          deadline: Deadline) -> list[Reply]:
+        """Send these frames back to back, without waiting for anything in between, then
+        wait until each is taken or refused. Each frame is (text, or bytes for a binary
+        frame; the client_message_id it carries, or None: a frame without an id is matched
+        to the first ack or error after it, so send those one at a time). Returns the
+        replies in send order."""
+        replies = []
+        for frame, client_message_id in frames:
+            replies.append(Reply(client_message_id, frames_read=len(self.frames)))
+            if isinstance(frame, bytes):
+                await self.send_bytes(frame)
+            else:
+                await self.send_text(frame)
+        for reply in replies:
+            await self.follow(reply, deadline, "answered_or_refused")
+        return replies
+
+    def moment_of(self, frame: Frame) -> float:
+        """The time.monotonic() moment of a transcript frame, rounded up to the millisecond:
+        never earlier than the moment it was recorded."""
+        return self.transcript.started + (frame.at_ms + 1) / 1000
+
     async def wait_closed(self, within_s: float = 10) -> int | None:
         try:
             await asyncio.wait_for(asyncio.shield(self._reader), within_s)

@@ -156,3 +156,45 @@ async def result_stream_ttl_ms(probe: QueueProbe, job_id: str) -> int:
     no such stream, -1 when it never expires."""
     return await probe.redis.pttl(RESULTS.format(job_id=job_id))
 
+
+async def redis_now_ms(probe: QueueProbe) -> int:
+    """Redis's own clock, in milliseconds: the clock a new entry's id is made from."""
+    seconds, microseconds = await probe.redis.time()
+    return seconds * 1000 + microseconds // 1000
+
+
+async def pending_added_between(probe: QueueProbe, first_ms: int, last_ms: int) -> list[dict]:
+    """The jobs pending in the workers' group whose entries were added to llm_jobs between
+    these Redis times (ms): each with its entry id, the consumer holding it, and the entry's
+    fields, or None when the entry is gone from llm_jobs (deleted without acknowledging it)."""
+    try:
+        pending = await probe.redis.xpending_range(JOBS, GROUP, min=f"{first_ms}-0",
+                                                   max=f"{last_ms}-{2**64 - 1}", count=1000)
+    except aioredis.ResponseError:  # no group yet
+        return []
+    found = []
+    for entry in pending:
+        entries = await probe.redis.xrange(JOBS, min=entry["message_id"],
+                                           max=entry["message_id"], count=1)
+        found.append({"entry_id": entry["message_id"], "consumer": entry["consumer"],
+                      "fields": entries[0][1] if entries else None})
+    return found
+
+
+LOOK_EVERY_S = 0.02  # 50 reads a second: a job answered slowly stays for a second or more
+
+
+async def entries_seen_during(probe: QueueProbe, work, client_message_ids: set[str]):
+    """Run the coroutine while reading llm_jobs over and over; return (its result, the ids of
+    every entry seen carrying one of these client message ids). A job is seen only if it
+    stays in the stream longer than a read takes, so slow its answer down."""
+    seen: set[str] = set()
+    task = asyncio.ensure_future(work)
+
+    async def look():
+        seen.update(job["entry_id"] for job in await probe.jobs_from(client_message_ids))
+    await look()
+    while not task.done():
+        await asyncio.wait({task}, timeout=LOOK_EVERY_S)
+        await look()
+    return await task, seen

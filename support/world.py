@@ -13,6 +13,7 @@ import uuid
 from urllib.parse import urlencode
 from dataclasses import dataclass, field
 
+from support.bad_frames import content_of
 from support.chat_client import ChatConnection, ConnectionRefused, Reply
 from support.eventually import Deadline
 from support.suite import Suite
@@ -104,6 +105,32 @@ class Person:
                                f"{self.name} sending {frame[:100]!r}")
         self.replies.append(reply)
         return reply
+
+    def send_frames(self, frames: list[tuple[str | bytes, str | None]],
+                    within_s: float = CONNECT_WITHIN_S) -> list[Reply]:
+        """Send these frames back to back without waiting in between (each as send_frame
+        takes it); wait until each is taken or refused. The ones taken are remembered with
+        their content, as what she said."""
+        assert self.connection is not None, f"{self.name} is not connected"
+        replies = self.suite.run(self.connection.send_frames(frames, Deadline(within_s)),
+                                 within_s + 5, f"{self.name} sending {len(frames)} frames")
+        for (frame, _), reply in zip(frames, replies):
+            if reply.ack is not None:
+                self.remember(content_of(frame), reply)
+            else:
+                self.replies.append(reply)
+        return replies
+
+    def moment_sent(self, client_message_id: str) -> float:
+        """The time.monotonic() moment she sent the frame carrying this id on her current
+        connection, by the scenario's transcript (the first such frame)."""
+        for frame in self.cast.transcript.frames:
+            data = frame.data or {}
+            if (frame.direction, frame.connection, data.get("client_message_id")) == (
+                    "sent", self.connection.label, client_message_id):
+                return self.connection.moment_of(frame)
+        raise AssertionError(f"{self.name} never sent a frame with id {client_message_id} on "
+                             f"{self.connection.label}")
 
     def send_until_closed(self, frame: str, within_s: float = CONNECT_WITHIN_S) -> int | None:
         """Send a frame the engine is expected to close the connection over; return the code."""
