@@ -8,6 +8,7 @@ the network to Redis and PostgreSQL is slowed by latency proxies.
     faults.outage("redis", down_s=3, while_down=send_something)
     faults.kill_api()                       # returns once a new API process is healthy
     faults.slow_network(delay_ms=50)        # the engine restarts behind two proxies
+    faults.first_sent(b"some id")           # {"Redis": when it went out, "PostgreSQL": ...}
     faults.restore()                        # everything as the stack started it
 
 restore() is what fixtures call, pass or fail; it does nothing that is not needed.
@@ -31,7 +32,7 @@ class ServerFaults:
         assert suite.stack is not None, "operating the servers needs the embedded stack"
         self.suite = suite
         self.stack = suite.stack
-        self.proxies: list[LatencyProxy] = []
+        self.proxies: dict[str, LatencyProxy] = {}  # by server, while the network is slow
 
     def stop(self, name: str):
         self.stack.stop_server(name)
@@ -71,18 +72,31 @@ class ServerFaults:
     def slow_network(self, delay_ms: int):
         """Restart the engine so that it reaches Redis and PostgreSQL through proxies that
         delay every byte by delay_ms each way."""
-        redis_url, database_url = self.stack.endpoints.redis_url, self.stack.endpoints.database_url
-        proxied = []
-        for url in (redis_url, database_url):
+        urls = {"Redis": self.stack.endpoints.redis_url,
+                "PostgreSQL": self.stack.endpoints.database_url}
+        proxied = {}
+        for server, url in urls.items():
             target = urlparse(url)
             proxy = self.suite.run(LatencyProxy(target.hostname, target.port, delay_ms).start(),
                                    10, "starting a latency proxy")
-            self.proxies.append(proxy)
-            proxied.append(url.replace(f":{target.port}/", f":{proxy.port}/", 1))
-        self.stack.restart_engine(redis_url=proxied[0], database_url=proxied[1])
+            self.proxies[server] = proxy
+            proxied[server] = url.replace(f":{target.port}/", f":{proxy.port}/", 1)
+        self.stack.restart_engine(redis_url=proxied["Redis"], database_url=proxied["PostgreSQL"])
 
-    def proxied_connections(self) -> int:
-        return sum(proxy.connections for proxy in self.proxies)
+    def network_delay_ms(self) -> int:
+        """The delay each way of the slow network (the same to both servers)."""
+        assert self.proxies, "the network to Redis and PostgreSQL has not been slowed"
+        [delay_s] = {proxy.delay_s for proxy in self.proxies.values()}
+        return round(delay_s * 1000)
+
+    def first_sent(self, needle: bytes) -> dict[str, float | None]:
+        """For each server behind the slow network, when (time.monotonic()) these bytes first
+        went towards it through its proxy; None where they never did."""
+        assert self.proxies, "the network to Redis and PostgreSQL has not been slowed"
+
+        async def read():  # on the loop the proxies write their records from
+            return {server: proxy.first_sent(needle) for server, proxy in self.proxies.items()}
+        return self.suite.run(read(), 10, "reading what went through the slow network")
 
     def restore(self):
         """Both servers running, the engine on its own addresses and healthy, no proxies."""
@@ -91,6 +105,6 @@ class ServerFaults:
                 self.stack.start_server(name)
         if self.stack.engine_overrides or not self.stack.engine_healthy():
             self.stack.restart_engine()
-        for proxy in self.proxies:
+        for proxy in self.proxies.values():
             self.suite.run(proxy.stop(), 10, "stopping a latency proxy")
         self.proxies.clear()
