@@ -14,14 +14,14 @@ Feature: A flood of messages while the model is stuck loses and duplicates nothi
     checked in backpressure.feature.
   - A stalled model takes each question and holds it, only saying now and then that it is
     still there, as providers that queue requests do, until it recovers. The engine answers
-    the messages of one conversation one after another, so the model holds the first
-    message of each of the 200 people while the other 1800 wait their turn.
+    the messages of one conversation one after another, so the model is asked the first
+    message of each of the 200 people and holds them, while the other 1800 wait their turn.
   - Answered exactly once: the message is stored once, one answer is stored for it, and her
     connection got that answer once.
 
   Scenario: Every message of a flood is answered exactly once after the model recovers
     Given the model has stalled
     When 200 people send 10 messages each as fast as they can
-    And the model is holding the first message of each of them
+    And the model has been asked the first message of each of them
     And the model recovers
     Then every message of the flood is answered exactly once

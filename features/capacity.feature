@@ -1,11 +1,12 @@
 @load @capacity @scripted_model
 Feature: The engine carries a hundred people and more
-  The testing plan asks how many people the engine serves at once. Its targets, for 100
-  people chatting at the same time: 95 in every 100 answers whole within 5 s, and their
-  first piece within 1 s, since a reply that starts within a second and ends within a few
-  feels live; under 1 % of messages failing, each with a clear error; none lost or answered
-  twice, ever. Each scenario prints its figures and attaches a table, a plot and the raw
-  figures, one row a message.
+  The engine team's testing plan asks how many people the engine serves at once. Its
+  targets, for 100 people chatting at the same time: all of them get in, 95 in every 100
+  answers are whole within 5 s, and under 1 % of messages fail, each with a clear error.
+  These specs add a target of their own, the first piece of 95 in 100 answers within 1 s,
+  since people judge a chat by how soon the answer starts; and, as everywhere, no message
+  is ever lost or answered twice. Each scenario prints its figures and attaches a table, a
+  plot and the raw figures, one row a message.
 
   Words and figures used below:
   - A person is a new user with a conversation of her own. A turn is one message and its
@@ -14,8 +15,10 @@ Feature: The engine carries a hundred people and more
     took longer. "Reply time" runs from sending a message to the end of its answer; "time
     to the first piece" to the first piece of it.
   - Answered exactly once: the message is stored once, one answer is stored for it, and
-    her connection got that answer once. Failed with a clear error: she was told with an
-    error that names what went wrong, and nothing of a refused message is kept.
+    her connection got that answer once. Failed with a clear error: she was told, with an
+    error that names what went wrong in a code and in words; a message the engine gave up
+    on after taking it is kept apart for the people who run the engine, and nothing of a
+    message it turned away is kept.
   - The model answers at a realistic pace: the first piece after 300 ms, then 20 pieces
     30 ms apart, 0.9 s of its own time a reply, so the 5 s target leaves the engine about
     4 s of its own.
@@ -23,7 +26,7 @@ Feature: The engine carries a hundred people and more
     engine also slows them down. Steady arrivals: messages arrive on a timetable whether or
     not earlier answers have come, so a slow engine cannot hide its delay.
   - "100 people" is not always the same load. 100 people who write again 1 to 3 s after
-    each answer send about one message every 3 s each, some 30 messages a second in all.
+    each answer send about one message every 4 s each, some 25 messages a second in all.
     The testing plan's "100 people chatting at a human pace" is 100 people each sending a
     message every 10 s: 10 messages a second. The safe-range scenario checks that one.
   - The plan also asks that fewer than 1000 messages wait at any time. No scenario here
@@ -40,7 +43,7 @@ Feature: The engine carries a hundred people and more
     When 100 people chat at once, 5 turns each, pausing 1 to 3 s between turns
     Then all 100 got in, and no connection was refused or dropped
     And every message was answered exactly once, but for under 1 % that failed with a clear error
-    And these figures stay under the testing plan's targets:
+    And these figures stay under their targets:
       | figure                      | under |
       | reply time p95              | 5 s   |
       | time to the first piece p95 | 1 s   |

@@ -6,7 +6,7 @@
     When the engine is swept from one person alone to as many as it takes
     Then all 100 got in, and no connection was refused or dropped
     Then every message was answered exactly once, but for under 1 % that failed with a clear error
-    Then these figures stay under the testing plan's targets:
+    Then these figures stay under their targets:
     Then the safe range holds at least 100 people each sending a message every 10 s
 """
 
@@ -81,7 +81,7 @@ def then_answered_within_budget(context, percent):
     ledger.assert_answered(failures_under=percent / 100)
 
 
-@then("these figures stay under the testing plan's targets:")
+@then("these figures stay under their targets:")
 def then_figures_under_targets(context):
     """Each figure named in the table (figure | under) is below its limit."""
     problems = missed_targets(context.load, [(row["figure"], row["under"])

@@ -2,7 +2,7 @@
 
     Given the model has stalled
     When 200 people send 10 messages each as fast as they can
-    When the model is holding the first message of each of them
+    When the model has been asked the first message of each of them
     When the model recovers
     Then every message of the flood is answered exactly once
 """
@@ -39,10 +39,10 @@ def when_people_flood(context, people, each):
     say(f"flood: {people * each} sent, {accepted} taken")
 
 
-@when("the model is holding the first message of each of them")
-def when_model_holds_first_messages(context):
-    """The stalled model has been asked the first message of every flooding person (and
-    holds them all: it answers none while stalled)."""
+@when("the model has been asked the first message of each of them")
+def when_model_asked_first_messages(context):
+    """Among the requests the model recorded since the scenario began, the first message of
+    every flooding person is the question of one (a stalled model answers none)."""
     firsts = {f"Flood message 1 from {person.name}" for person, _ in context.flood}  # crowd.flood's
 
     def held() -> int:

@@ -384,10 +384,11 @@ class Ledger:
         told = [entry for outcome in TOLD_OF_FAILURE for entry in self.of(outcome)]
         allowed = failures_under * len(self.entries)
         assert self.entries, "no message was sent"
+        budget = f"under {failures_under:.0%}" if failures_under else "none"
         assert not told or len(told) < allowed, (
             f"{len(told)} of {len(self.entries)} messages failed or were refused "
-            f"({len(told) / len(self.entries):.1%}), the budget is under "
-            f"{failures_under:.0%}; {self.summary()}; e.g. {self._examples(told)}")
+            f"({len(told) / len(self.entries):.1%}), the budget is {budget}; "
+            f"{self.summary()}; e.g. {self._examples(told)}")
 
     def assert_all(self, outcome: str):
         """Every message ended this way (and so nothing was lost or duplicated)."""

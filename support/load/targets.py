@@ -1,4 +1,5 @@
-"""The testing plan's time targets as a spec writes them, checked against a load run.
+"""Time targets as a spec writes them (the testing plan's reply time, the specs' own first
+piece), checked against a load run.
 
     | figure                      | under  |
     | reply time p95              | 5 s    |
@@ -8,7 +9,8 @@
 
 The plan's other targets are not figures here: failures are the ledger's failure budget
 (support/ledger.py, every message judged across the socket, Redis and PostgreSQL), and the
-queue's depth cannot reach the plan's 1000 in a run where each person waits for her answer.
+queue's depth cannot reach the plan's 1000 in the runs that name figures, where each person
+waits for her answer (one message each at most).
 """
 
 from __future__ import annotations
