@@ -9,6 +9,8 @@ Feature: Answers survive workers that crash, stop or cannot cope
     so that one can take over from the other. A worker that crashes is killed without
     warning; one asked to stop is told to finish what it is writing and leave, as when the
     engine is updated.
+  - Messages wait in the engine's queue until a worker has answered them; once answered,
+    nothing of a message is left there.
   - The engine hands each message to a worker to answer; each hand-over is a delivery.
     A message left untouched for 2 seconds (the claim timeout of the test stack; 30
     seconds by default) looks abandoned, and a worker takes it over and writes the answer
