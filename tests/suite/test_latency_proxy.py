@@ -39,3 +39,31 @@ def test_round_trip_costs_twice_the_delay_and_keeps_order():
     assert received == b"one two three"
     assert elapsed >= 0.1
     assert connections == 1
+
+
+def test_first_sent_tells_when_bytes_went_towards_the_server():
+    """The proxy notes when a value first went towards the server, even split across two
+    writes; the answer about it comes back no sooner than two delays later."""
+    async def scenario():
+        server = await asyncio.start_server(_echo, "127.0.0.1", 0)
+        proxy = await LatencyProxy("127.0.0.1", server.sockets[0].getsockname()[1], 50).start()
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
+            before = time.monotonic()
+            writer.write(b"id-12")
+            await writer.drain()
+            await asyncio.sleep(0.02)
+            writer.write(b"345 rest")
+            await writer.drain()
+            received = b""
+            while len(received) < len(b"id-12345 rest"):
+                received += await asyncio.wait_for(reader.read(100), 5)
+            answered = time.monotonic()
+            return before, answered, proxy.first_sent(b"id-12345"), proxy.first_sent(b"never")
+        finally:
+            await proxy.stop()
+            server.close()
+    before, answered, went, never = asyncio.run(scenario())
+    assert never is None
+    assert before + 0.02 <= went  # the piece holding the value's last byte
+    assert answered >= went + 0.1
