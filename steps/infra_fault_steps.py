@@ -28,7 +28,8 @@ import math
 
 from behave import given, then, use_fixture, when
 
-from support.answers import assert_as_written, assert_failed, model_wrote, question_for
+from support.answers import (assert_answered_as_written, assert_as_written, assert_failed,
+                             model_wrote, question_for)
 from support.console import say
 from support.eventually import WaitTimeout, eventually_async, truthy
 from support.fixtures import servers_restored
@@ -137,7 +138,6 @@ def when_people_ask_at_once(context, count, questions):
 def then_every_answer_complete(context):
     """Each message sent by the people of the crowd ends in done, complete in its final
     attempt and exactly what the model wrote for it."""
-    from support.answers import assert_answered_as_written
     for person in context.cast.people.values():
         if person.name.startswith("Person "):
             replies = [person.follow(reply, within_s=ANSWER_WITHIN_S)

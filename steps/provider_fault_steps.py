@@ -17,7 +17,6 @@
     Then she is told the assistant took too long to answer
     Then her message is filed among those the engine could not answer, with the reason
     Then nothing half-written is kept in her history
-    Then nothing she sent was lost or answered twice
 """
 
 from datetime import datetime
