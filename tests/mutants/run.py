@@ -132,12 +132,6 @@ def scenario_results(junit_dir: Path) -> tuple[list[str], list[str]]:
     return ran, failed
 
 
-def scenario_failures(junit_dir: Path) -> tuple[int, list[str]]:
-    """(scenarios run, names of the failed ones) from behave's JUnit XML."""
-    ran, failed = scenario_results(junit_dir)
-    return len(ran), failed
-
-
 def behave_command(tags: str, names: tuple[str, ...], scratch: Path, with_load: bool) -> list[str]:
     command = [sys.executable, "-m", "behave", f"--tags={tags}",
                "--format=progress3", "--junit", f"--junit-directory={scratch / 'junit'}"]

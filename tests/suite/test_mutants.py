@@ -48,7 +48,7 @@ def test_failed_scenarios_are_read_from_junit(tmp_path):
         '<failure message="boom"/></testcase>'
         '<testcase classname="chat" name="B" status="passed"/>'
         '<testcase classname="chat" name="C" status="skipped"><skipped/></testcase></testsuite>')
-    assert mutants.scenario_failures(tmp_path) == (2, ["A"])
+    assert mutants.scenario_results(tmp_path) == (["A", "B"], ["A"])
 
 
 def defect(name="d", tags="@chat", names=(), load=False):
