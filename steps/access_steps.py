@@ -24,7 +24,7 @@ import uuid
 from behave import given, register_type, then, when
 from parse_type import TypeBuilder
 
-from support.eventually import Condition, eventually
+from support.eventually import wait_until_moment
 from support.tokens import EDGE_SIGN_INS, UNTRUSTWORTHY_SIGN_INS, running_out_in
 
 CLOSE_CODES = {"not signed in": 4401, "not allowed": 4403, "a bad request": 4400}
@@ -79,8 +79,7 @@ def given_started_with_short_sign_in(context, name, seconds):
 def when_sign_in_runs_out(context):
     """Waits, bounded, until the clock has passed the moment the token stops being trusted."""
     ends_at = context.sign_in_ends_at + 1  # exp is in whole seconds
-    eventually(time.time, Condition(lambda now: now > ends_at, f"past {ends_at:.0f}"),
-               within_s=max(0.0, ends_at - time.time()) + 5, what="the clock", interval_s=0.2)
+    wait_until_moment(ends_at, f"past {ends_at:.0f}", clock=time.time, interval_s=0.2)
 
 
 @when("{intruder} tries to open {owner}'s conversation")

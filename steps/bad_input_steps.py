@@ -37,7 +37,8 @@ from parse_type import TypeBuilder
 from support import crowd
 from support.answers import model_wrote, question_for
 from support.bad_frames import AT_THE_EDGE, NOT_VALID, TOO_BIG, burst, content_of, message
-from support.eventually import Condition, Deadline, equal_to, eventually, eventually_async
+from support.eventually import (Condition, Deadline, equal_to, eventually_async,
+                                wait_until_moment)
 from support.model_requests import requests_about
 from support.queue_probe import entries_seen_during
 
@@ -57,13 +58,6 @@ register_type(NotValidFrame=TypeBuilder.make_choice(list(NOT_VALID)),
               EdgeFrame=TypeBuilder.make_choice(list(AT_THE_EDGE)),
               TooBigFrame=TypeBuilder.make_choice(list(TOO_BIG)),
               FirstFrames=TypeBuilder.make_choice(list(FIRST_FRAMES)))
-
-
-def wait_until(moment: float, what: str):
-    """A bounded wait until time.monotonic() reaches the moment: the clock is the condition."""
-    eventually(time.monotonic, Condition(lambda now: now >= moment, what),
-               within_s=max(0.0, moment - time.monotonic()) + 5, what="the clock",
-               interval_s=0.01)
 
 
 def told_moment(person) -> float:
@@ -149,7 +143,7 @@ def when_she_sends_one_then_many(context, seconds, count):
     sent_at = time.monotonic()
     [first] = person.send_frames([message("The first of many")])
     assert first.ack is not None, f"her first message was not taken: {first.describe()}"
-    wait_until(sent_at + seconds, f"{seconds} s after her first message")
+    wait_until_moment(sent_at + seconds, f"{seconds} s after her first message")
     many = person.send_frames([message(f"Message {n} of {count}") for n in range(1, count + 1)],
                               SENDING_WITHIN_S)
     context.fast = [first, *many]
@@ -159,7 +153,7 @@ def when_she_sends_one_then_many(context, seconds, count):
 def when_she_sends_early(context, seconds):
     """One message, that many seconds before her latest refusal's retry_after ran out."""
     person = context.cast.she
-    wait_until(told_moment(person) - seconds, f"{seconds} s before she was told")
+    wait_until_moment(told_moment(person) - seconds, f"{seconds} s before she was told")
     person.send_frames([message("Am I let through yet?")])
 
 
@@ -168,7 +162,7 @@ def when_she_sends_two_when_told(context):
     """Two messages back to back, as soon as her latest refusal's retry_after has run out
     (counted from the moment the refusal reached her)."""
     person = context.cast.she
-    wait_until(told_moment(person), "the time she was told")
+    wait_until_moment(told_moment(person), "the time she was told")
     context.two = person.send_frames([message("Here I am again"), message("And once more")])
 
 

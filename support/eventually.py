@@ -61,6 +61,14 @@ def eventually(probe: Callable[[], Any], until: Condition, within_s: float, what
         raise _failure(what, gave_up.last_attempt.result(), within_s, until) from None
 
 
+def wait_until_moment(moment: float, what: str, clock: Callable[[], float] = time.monotonic,
+                      interval_s: float = 0.01):
+    """A bounded wait until the clock reaches the moment: the clock is the condition, and the
+    wait gives up 5 s after the moment, saying what the clock last read."""
+    eventually(clock, Condition(lambda now: now >= moment, what),
+               within_s=max(0.0, moment - clock()) + 5, what="the clock", interval_s=interval_s)
+
+
 async def eventually_async(probe: Callable[[], Awaitable[Any]], until: Condition,
                            within_s: float, what: str, interval_s: float = 0.05):
     """The same as eventually(), for a coroutine probe on the suite's event loop."""
