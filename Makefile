@@ -5,6 +5,10 @@ TAGS ?=
 # Tags pass straight to behave: `make acceptance TAGS=@chat`, `TAGS="not @slow"`.
 BEHAVE_TAGS := $(if $(TAGS),--tags="$(TAGS)",)
 QUICK_TAGS := --tags="not @slow and not @load"
+# Scenarios run in PROCESSES processes, each on its own embedded stack: auto is what this
+# machine carries (scripts/scenarios says how it is chosen), 1 a plain behave run.
+PROCESSES ?= auto
+SCENARIOS := $(PY) scripts/scenarios --processes $(PROCESSES)
 
 .PHONY: setup setup-browser acceptance test unit-tests lint mutants soak report steps clean
 
@@ -20,7 +24,7 @@ setup-browser:
 # allure-behave never clears its results folder: start each run from an empty one.
 acceptance: setup
 	rm -rf reports/allure-results
-	$(PY) -m behave $(BEHAVE_TAGS)
+	$(SCENARIOS) $(BEHAVE_TAGS)
 
 # tests/report renders a report in headless Chromium.
 unit-tests: setup-browser
@@ -28,14 +32,14 @@ unit-tests: setup-browser
 
 test: lint unit-tests
 	rm -rf reports/allure-results
-	$(PY) -m behave $(QUICK_TAGS)
-	$(PY) tests/mutants/run.py --fast
+	$(SCENARIOS) $(QUICK_TAGS)
+	$(PY) tests/mutants/run.py --fast --jobs $(PROCESSES)
 
 # The suite without @slow and @load RUNS times (default 20); prints the flaky scenarios.
 # LOADED=1 keeps one core busy meanwhile.
 RUNS ?= 20
 soak: setup
-	$(PY) scripts/soak --runs $(RUNS) $(if $(LOADED),--loaded,)
+	$(PY) scripts/soak --runs $(RUNS) --processes $(PROCESSES) $(if $(LOADED),--loaded,)
 
 # ruff, every step defined and used, gherkin-lint with the rules of .gherkin-lintrc.
 lint: setup
@@ -44,7 +48,7 @@ lint: setup
 # Seeded engine defects the suite must catch (tests/mutants/defects.toml), those of the @load
 # scenarios included; FAST=1 for the few make test runs, ONLY="name ..." for some.
 mutants: setup
-	$(PY) tests/mutants/run.py $(if $(FAST),--fast,--with-load) $(if $(ONLY),--only $(ONLY),)
+	$(PY) tests/mutants/run.py --jobs $(PROCESSES) $(if $(FAST),--fast,--with-load) $(if $(ONLY),--only $(ONLY),)
 
 report:
 	@scripts/report

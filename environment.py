@@ -1,5 +1,6 @@
 """behave hooks: start or attach the stack, give every scenario its own people, clean up,
-and put the evidence of each failure into the Allure report."""
+and put the evidence of each failure into the Allure report. BehaveX calls the two
+*_all_workers hooks once around a parallel run, in its main process."""
 
 from __future__ import annotations
 
@@ -7,27 +8,50 @@ import os
 import signal
 import sys
 
-from support import evidence, report_meta, skips
+from support import evidence, parallel, parallel_console, report_meta, skips
 from support.config import ConfigError, load_config
 from support.processes import StackError
 from support.suite import Suite
 from support.world import Cast
 
 
+def before_all_workers(context):
+    try:
+        parallel_console.start_run(load_config())
+    except ConfigError as problem:
+        cannot_start(problem)
+
+
 def before_all(context):
+    if parallel.in_worker():
+        # BehaveX runs behave once per scenario: the worker's first run attaches.
+        context.suite = parallel.kept_suite()
+        if context.suite is None:
+            context.suite = parallel.keep(attach(context))
+            report_stack(context.suite)
+            report_meta.describe_run(context, context.suite, clear=False)
+        return
     # A CI time-out or a `kill` sends SIGTERM: leave through SystemExit so that atexit
     # stops the embedded stack, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
-    try:
-        context.suite = Suite.attach(load_config(context.config.userdata))
-    except (ConfigError, StackError) as problem:
-        # One sentence that says what to do is the whole report; a traceback and a
-        # list of untested scenarios would only bury it. Nothing is left running.
-        print(f"The suite cannot start: {problem}", file=sys.stderr, flush=True)
-        sys.stdout.flush()
-        os._exit(2)
+    context.suite = attach(context)
     report_stack(context.suite)
     report_meta.describe_run(context, context.suite)
+
+
+def attach(context) -> Suite:
+    try:
+        return Suite.attach(load_config(context.config.userdata), parallel.worker_name())
+    except (ConfigError, StackError) as problem:
+        cannot_start(problem)
+
+
+def cannot_start(problem):
+    # One sentence that says what to do is the whole report; a traceback and a list of
+    # untested scenarios would only bury it. Nothing is left running.
+    print(f"The suite cannot start: {problem}", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(2)
 
 
 def report_stack(suite: Suite):
@@ -83,9 +107,17 @@ def after_scenario(context, scenario):
     finally:
         evidence.attach_transcript(cast)
         context.cast = None
+        if parallel.in_worker():
+            parallel_console.scenario_line(scenario)
 
 
 def after_all(context):
+    if parallel.in_worker():
+        return  # the worker keeps its suite for its next scenario
     skips.summarise()
     if getattr(context, "suite", None) is not None:
         context.suite.detach()
+
+
+def after_all_workers(context):
+    parallel_console.finish_run()

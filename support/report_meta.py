@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import platform
 import re
 import sys
@@ -178,15 +179,23 @@ def write_environment(results_dir: Path, properties: dict[str, str], secrets=())
     path = results_dir / "environment.properties"
     lines = [f"{_escape(key, key=True)}={_escape(mask_secrets(str(value), secrets))}"
              for key, value in properties.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    _write_whole(path, "\n".join(lines) + "\n")
     return path
 
 
 def write_categories(results_dir: Path) -> Path:
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / "categories.json"
-    path.write_text(json.dumps(CATEGORIES, indent=2) + "\n", encoding="utf-8")
+    _write_whole(path, json.dumps(CATEGORIES, indent=2) + "\n")
     return path
+
+
+def _write_whole(path: Path, text: str):
+    """Write through a file of its own, then rename: the workers of a parallel run write the
+    same file, and a reader must never see half of one."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
 
 
 # What allure-behave writes into its results folder; nothing else there is touched.
@@ -202,8 +211,9 @@ def clear_earlier_results(results_dir: Path) -> int:
     return len(earlier)
 
 
-def describe_run(context, suite) -> Path | None:
-    """Clear the results of an earlier run, then write environment.properties and
+def describe_run(context, suite, clear: bool = True) -> Path | None:
+    """Clear the results of an earlier run (unless clear is False: a parallel run's workers
+    share one folder, cleared once at its start), then write environment.properties and
     categories.json next to the run's Allure results. Call it in before_all once the suite
     is attached (suite None if it could not start). Returns the results directory, None
     when this run has no Allure formatter. Never raises."""
@@ -211,7 +221,8 @@ def describe_run(context, suite) -> Path | None:
         results_dir = allure_results_dir(context.config)
         if results_dir is None:
             return None
-        clear_earlier_results(results_dir)
+        if clear:
+            clear_earlier_results(results_dir)
         secrets = secrets_of(suite) if suite is not None else []
         write_environment(results_dir, environment_properties(suite), secrets)
         write_categories(results_dir)

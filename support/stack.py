@@ -1,5 +1,6 @@
 """The embedded stack: real PostgreSQL, Redis, the scriptable model and the engine, started
-on free loopback ports in a scratch directory, with their logs kept under reports/stack/.
+on free loopback ports in a scratch directory, with their logs kept under reports/stack/
+(reports/stack/<process>/ for each process of a parallel run).
 
     stack = EmbeddedStack(config)
     endpoints = stack.start()   # bounded waits; StackError with one sentence on failure
@@ -82,9 +83,11 @@ def _http_ok(url: str) -> bool:
 
 
 class EmbeddedStack:
-    def __init__(self, config: SuiteConfig):
+    def __init__(self, config: SuiteConfig, process: str | None = None):
+        """process names this run's process when several run side by side: each keeps its
+        stack's logs in reports/stack/<process>/."""
         self.config = config
-        self.logs_dir = config.reports_dir / "stack"
+        self.logs_dir = config.reports_dir / "stack" / (process or "")
         self.services: dict[str, Service] = {}
         self.scratch: Path | None = None
         self.boot_seconds: float | None = None

@@ -54,15 +54,16 @@ class Suite:
         return self._servers
 
     @classmethod
-    def attach(cls, config: SuiteConfig) -> "Suite":
-        """Start the embedded stack, or attach to the external engine; connect the probes."""
+    def attach(cls, config: SuiteConfig, process: str | None = None) -> "Suite":
+        """Start the embedded stack, or attach to the external engine; connect the probes.
+        process names this process in a parallel run (its stack's logs folder)."""
         stack = None
         if config.external:
             endpoints = Endpoints(config.engine_url, config.redis_url, config.database_url,
                                   config.jwt_secret, config.model_url)
             require_engine(endpoints.engine_url)
         else:
-            stack = EmbeddedStack(config)
+            stack = EmbeddedStack(config, process)
             endpoints = stack.start()
         loop = BackgroundLoop()
         try:

@@ -12,11 +12,13 @@ Prints a table of defect, outcome, the scenarios that caught it and seconds; exi
 defect survived, is void, its patch no longer applies, or its run could not tell (no
 scenario ran).
 
-    python tests/mutants/run.py [--fast] [--only NAME ...] [--with-load] [--jobs 2]
+    python tests/mutants/run.py [--fast] [--only NAME ...] [--with-load] [--jobs auto|N]
                                 [--check | --baseline]
 
 --with-load also tries the defects whose scenarios are @load ones (`load = true`: the
-capacity specs, minutes each). --baseline runs only the control.
+capacity specs, minutes each). --baseline runs only the control. --jobs says how many
+defects are tried at once, each on its own embedded stack: auto is the number of processes
+make test runs scenarios in (support/parallel.py).
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from support.parallel import processes_wanted  # noqa: E402
+
 DEFECTS_FILE = Path(__file__).with_name("defects.toml")
 FIELDS = {"name", "what", "contract", "file", "search", "replace", "tags", "names", "fast", "load"}
 # Generous: a selection is a few scenarios, but the machine is shared and may be busy.
@@ -252,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fast", action="store_true", help="only the defects marked fast")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these defects")
-    parser.add_argument("--jobs", type=int, default=2, help="defects tried at once (default 2)")
+    parser.add_argument("--jobs", default="auto", help="defects tried at once (default auto)")
     parser.add_argument("--with-load", action="store_true",
                         help="also the defects of the @load scenarios (load = true)")
     parser.add_argument("--check", action="store_true", help="only check that every patch applies")
@@ -260,8 +266,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the control: each selection on the engine as it is")
     parser.add_argument("--keep", type=Path, help="keep each run's logs and JUnit XML here")
     args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error("--jobs must be at least 1")
+    try:
+        args.jobs = processes_wanted(args.jobs)
+    except ValueError as error:
+        parser.error(f"--jobs: {error}")
     try:
         defects = load_defects()
     except (DefectError, tomllib.TOMLDecodeError) as error:

@@ -25,6 +25,7 @@ BASE = "base"  # what a bare `scripts/setup` installs: servers, pgTAP, pg_prove,
 NEEDS_OF_COMMAND = {
     r"-m pytest tests\b": {BASE, "browser"},
     r"-m behave\b": {BASE},
+    r"scripts/scenarios\b": {BASE},
     r"scripts/lint\b": {BASE},
     r"tests/mutants/run\.py\b": {BASE},
     r"scripts/soak\b": {BASE},

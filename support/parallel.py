@@ -1,0 +1,88 @@
+"""Scenarios in several processes: BehaveX's workers, each on its own embedded stack.
+
+BehaveX runs behave once per scenario inside a pool of worker processes, and behave calls
+before_all and after_all on every run. Booting a stack for each scenario would cost 3 to 8 s
+a time, so a worker attaches its suite on its first scenario and keeps it until the process
+ends:
+
+    in_worker()                          # inside one of BehaveX's pool processes?
+    worker_name()                        # "worker-1": its stack logs in reports/stack/worker-1/
+    suite = kept_suite() or keep(attach())   # before_all: attach on the first run only
+    processes_wanted("auto")             # how many processes a run uses: auto or a number
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.util
+import os
+import signal
+
+# The name BehaveX gives each process of its pool, followed by the worker's number.
+WORKER_PREFIX = "behave_worker-"
+
+_suite = None  # this worker's suite, kept across its behave runs
+
+# A stack (PostgreSQL, Redis, the model, the engine and its 2 workers) holds about 0.5 GiB;
+# the scenarios mostly wait, so a core carries two of them. Measured on 2 cores: 4
+# processes ran the quick suite fastest, 5 no faster (see README, "Parallel runs").
+GIB_PER_PROCESS = 1
+PROCESSES_PER_CORE = 2
+MOST_PROCESSES = 4
+
+
+def memory_gib() -> float:
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        return pages * size / 2**30
+    except (ValueError, OSError):
+        return 2.0
+
+
+def auto_processes() -> int:
+    """Two processes a core, as many as the memory holds, at most MOST_PROCESSES."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MOST_PROCESSES, PROCESSES_PER_CORE * (cores or 1),
+                      int(memory_gib() // GIB_PER_PROCESS)))
+
+
+def processes_wanted(value: str) -> int:
+    """The number of processes PROCESSES asks for: auto, or a whole number from 1."""
+    if value == "auto":
+        return auto_processes()
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise ValueError(f"PROCESSES={value!r} is not a number of processes: give auto or 1, 2, ...")
+
+
+def in_worker() -> bool:
+    return multiprocessing.current_process().name.startswith(WORKER_PREFIX)
+
+
+def worker_name() -> str | None:
+    name = multiprocessing.current_process().name
+    return f"worker-{name.removeprefix(WORKER_PREFIX)}" if in_worker() else None
+
+
+def kept_suite():
+    """The suite this worker kept from its first scenario, None before it."""
+    return _suite
+
+
+def keep(suite):
+    """Keep the suite for the worker's next scenarios and stop it when the worker ends."""
+    global _suite
+    _suite = suite
+    # A pool process ends through multiprocessing, which runs its finalizers but never
+    # atexit: this is what stops the stack when the run is over.
+    multiprocessing.util.Finalize(None, suite.detach, exitpriority=10)
+    # BehaveX stops its workers with SIGTERM when the run is interrupted: the stack goes
+    # with them instead of outliving the run.
+    signal.signal(signal.SIGTERM, _stop_and_exit)
+    return suite
+
+
+def _stop_and_exit(number, frame):
+    if _suite is not None:
+        _suite.detach()
+    os._exit(128 + number)
