@@ -42,7 +42,7 @@ class PostgresServer:
         initdb = subprocess.run(
             [str(self.bindir / "initdb"), "-D", str(self.home / "data"), "-U", "postgres",
              "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
-            user=self.user, capture_output=True, text=True)
+            user=self.user, cwd=self.home, capture_output=True, text=True)
         if initdb.returncode != 0:
             log = self.logs_dir / "initdb.log"
             log.write_text(initdb.stdout + initdb.stderr)
@@ -53,7 +53,8 @@ class PostgresServer:
             "-k", str(self.home), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
             "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
             "-c", "max_connections=300"],
-            self.logs_dir / "postgres.log", user=self.user, stop_signal=signal.SIGINT).start()
+            self.logs_dir / "postgres.log", cwd=self.home, user=self.user,
+            stop_signal=signal.SIGINT).start()
         return self.service
 
     def ready(self) -> bool:

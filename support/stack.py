@@ -74,6 +74,13 @@ class Endpoints:
     model_url: str | None  # http://host:port of the scriptable model, None if not ours
 
 
+def scratch_root() -> str:
+    """Where the servers' data goes: TMPDIR, else /tmp. Not Python's default, which follows
+    TEMP, and BehaveX points TEMP into the reports folder, where the postgres user may not be
+    allowed to go (a repository under /root, say)."""
+    return os.environ.get("TMPDIR") or ("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir())
+
+
 def _http_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as response:
@@ -114,7 +121,7 @@ class EmbeddedStack:
         if self.logs_dir.exists():
             shutil.rmtree(self.logs_dir)
         self.logs_dir.mkdir(parents=True)
-        self.scratch = Path(tempfile.mkdtemp(prefix="grizz-stack-"))
+        self.scratch = Path(tempfile.mkdtemp(prefix="grizz-stack-", dir=scratch_root()))
 
         if self.config.engine_port is not None:  # a fixed port in use is said at once
             claim_port(self.config.engine_port, "the engine", "GRIZZ_ENGINE_PORT")
