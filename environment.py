@@ -16,6 +16,7 @@ from support.world import Cast
 
 
 def before_all_workers(context):
+    parallel.begin_run()
     try:
         parallel_console.start_run(load_config())
     except ConfigError as problem:
@@ -36,12 +37,13 @@ def before_all(context):
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     context.suite = attach(context)
     report_stack(context.suite)
-    report_meta.describe_run(context, context.suite)
+    # A parallel run's results were cleared once, at its start.
+    report_meta.describe_run(context, context.suite, clear=not parallel.in_parallel_run())
 
 
 def attach(context) -> Suite:
     try:
-        return Suite.attach(load_config(context.config.userdata), parallel.worker_name())
+        return Suite.attach(load_config(context.config.userdata), parallel.process_name())
     except (ConfigError, StackError) as problem:
         cannot_start(problem)
 
@@ -107,14 +109,15 @@ def after_scenario(context, scenario):
     finally:
         evidence.attach_transcript(cast)
         context.cast = None
-        if parallel.in_worker():
+        if parallel.in_parallel_run():
             parallel_console.scenario_line(scenario)
 
 
 def after_all(context):
     if parallel.in_worker():
         return  # the worker keeps its suite for its next scenario
-    skips.summarise()
+    if not parallel.in_parallel_run():  # a parallel run sums up once, at its end
+        skips.summarise()
     if getattr(context, "suite", None) is not None:
         context.suite.detach()
 

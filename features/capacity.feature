@@ -1,4 +1,4 @@
-@load @capacity @scripted_model
+@load @capacity @scripted_model @SERIAL
 Feature: The engine carries a hundred people and more
   The engine team's testing plan asks how many people the engine serves at once. Its
   targets, for 100 people chatting at the same time: all of them get in, 95 in every 100

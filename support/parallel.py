@@ -5,8 +5,10 @@ before_all and after_all on every run. Booting a stack for each scenario would c
 a time, so a worker attaches its suite on its first scenario and keeps it until the process
 ends:
 
+    begin_run()                          # before_all_workers, in BehaveX's main process
+    in_parallel_run()                    # inside a BehaveX run, in any of its processes?
     in_worker()                          # inside one of BehaveX's pool processes?
-    worker_name()                        # "worker-1": its stack logs in reports/stack/worker-1/
+    process_name()                       # "worker-1": its stack logs in reports/stack/worker-1/
     suite = kept_suite() or keep(attach())   # before_all: attach on the first run only
     processes_wanted("auto")             # how many processes a run uses: auto or a number
 """
@@ -20,6 +22,8 @@ import signal
 
 # The name BehaveX gives each process of its pool, followed by the worker's number.
 WORKER_PREFIX = "behave_worker-"
+# Set in the environment of a parallel run's processes (its pool forks after it is set).
+RUN_MARK = "GRIZZ_PARALLEL_RUN"
 
 _suite = None  # this worker's suite, kept across its behave runs
 
@@ -55,13 +59,26 @@ def processes_wanted(value: str) -> int:
     raise ValueError(f"PROCESSES={value!r} is not a number of processes: give auto or 1, 2, ...")
 
 
+def begin_run():
+    """Mark this process and the workers it will start as parts of one parallel run."""
+    os.environ[RUN_MARK] = "1"
+
+
+def in_parallel_run() -> bool:
+    return os.environ.get(RUN_MARK) == "1"
+
+
 def in_worker() -> bool:
     return multiprocessing.current_process().name.startswith(WORKER_PREFIX)
 
 
-def worker_name() -> str | None:
+def process_name() -> str | None:
+    """worker-N in BehaveX's pool; "serial" for the @SERIAL scenarios BehaveX runs in its
+    main process first; None outside a parallel run."""
     name = multiprocessing.current_process().name
-    return f"worker-{name.removeprefix(WORKER_PREFIX)}" if in_worker() else None
+    if in_worker():
+        return f"worker-{name.removeprefix(WORKER_PREFIX)}"
+    return "serial" if in_parallel_run() else None
 
 
 def kept_suite():

@@ -58,7 +58,7 @@ def scenario_line(scenario):
     status = scenario.status.name
     word = {"passed": "passed ", "failed": "FAILED ", "error": "FAILED "}.get(status, status)
     lines = [f"{word} {scenario.location}  {scenario.name}  "
-             f"({scenario.duration:.1f} s, {parallel.worker_name()})"]
+             f"({scenario.duration:.1f} s, {parallel.process_name()})"]
     if scenario.status.has_failed():
         lines += [f"        {line}" for line in failure_message(scenario)]
     print("\n".join(lines), file=sys.__stdout__, flush=True)
@@ -82,18 +82,19 @@ def finish_run():
     results = [json.loads(path.read_text()) for path in sorted(folder.glob("*-result.json"))]
     counts = Counter(result.get("status", "unknown") for result in results)
     failed = [result for result in results if result.get("status") in ("failed", "broken")]
+    lines = []
     if failed:
-        say(f"{len(failed)} scenario{'s' if len(failed) > 1 else ''} failed:")
+        lines.append(f"{len(failed)} scenario{'s' if len(failed) > 1 else ''} failed:")
         for result in failed:
             message = (result.get("statusDetails") or {}).get("message") or "failed"
-            say(f"  {result.get('fullName') or result.get('name')}")
-            for line in message.strip().splitlines()[:MESSAGE_LINES]:
-                say(f"      {line}")
+            lines.append(f"  {result.get('fullName') or result.get('name')}")
+            lines += [f"      {line}" for line in message.strip().splitlines()[:MESSAGE_LINES]]
     reasons = Counter((result.get("statusDetails") or {}).get("message", "")
                       for result in results if result.get("status") == "skipped")
     for reason, count in reasons.items():
-        say(f"{count} scenario{'s were' if count > 1 else ' was'} skipped: {reason}")
+        lines.append(f"{count} scenario{'s were' if count > 1 else ' was'} skipped: {reason}")
     took = time.monotonic() - _run["started"] if _run["started"] else None
-    say(f"{len(results)} scenarios: {counts['passed']} passed, "
-        f"{counts['failed'] + counts['broken']} failed, {counts['skipped']} skipped"
-        + (f", in {took:.0f} s" if took is not None else ""))
+    lines.append(f"{len(results)} scenarios: {counts['passed']} passed, "
+                 f"{counts['failed'] + counts['broken']} failed, {counts['skipped']} skipped"
+                 + (f", in {took:.0f} s" if took is not None else ""))
+    say("\n    ".join(lines))
