@@ -16,7 +16,6 @@ from support.world import Cast
 
 
 def before_all_workers(context):
-    parallel.begin_run()
     try:
         parallel_console.start_run(load_config())
     except ConfigError as problem:

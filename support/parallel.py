@@ -5,7 +5,7 @@ before_all and after_all on every run. Booting a stack for each scenario would c
 a time, so a worker attaches its suite on its first scenario and keeps it until the process
 ends:
 
-    begin_run()                          # before_all_workers, in BehaveX's main process
+    begin_run("4")                       # before_all_workers, in BehaveX's main process
     in_parallel_run()                    # inside a BehaveX run, in any of its processes?
     in_worker()                          # inside one of BehaveX's pool processes?
     process_name()                       # "worker-1": its stack logs in reports/stack/worker-1/
@@ -22,7 +22,8 @@ import signal
 
 # The name BehaveX gives each process of its pool, followed by the worker's number.
 WORKER_PREFIX = "behave_worker-"
-# Set in the environment of a parallel run's processes (its pool forks after it is set).
+# The number of processes, set in the environment of a parallel run's processes (BehaveX
+# forks its pool after before_all_workers sets it).
 RUN_MARK = "GRIZZ_PARALLEL_RUN"
 
 _suite = None  # this worker's suite, kept across its behave runs
@@ -59,13 +60,18 @@ def processes_wanted(value: str) -> int:
     raise ValueError(f"PROCESSES={value!r} is not a number of processes: give auto or 1, 2, ...")
 
 
-def begin_run():
-    """Mark this process and the workers it will start as parts of one parallel run."""
-    os.environ[RUN_MARK] = "1"
+def begin_run(processes: str):
+    """Mark this process and the workers it will start as parts of one parallel run of
+    that many processes."""
+    os.environ[RUN_MARK] = processes
 
 
 def in_parallel_run() -> bool:
-    return os.environ.get(RUN_MARK) == "1"
+    return bool(os.environ.get(RUN_MARK))
+
+
+def processes_of_run() -> str:
+    return os.environ.get(RUN_MARK) or "1"
 
 
 def in_worker() -> bool:

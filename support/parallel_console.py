@@ -35,13 +35,14 @@ def results_dir() -> Path | None:
 
 def start_run(config: SuiteConfig):
     """Start from no results and no stack logs of an earlier run; say how the run is split."""
+    parallel.begin_run(processes())
     _run["started"] = time.monotonic()
     _run["results"] = results_dir()
     if _run["results"] is not None:
         _run["results"].mkdir(parents=True, exist_ok=True)
         report_meta.clear_earlier_results(_run["results"])
     shutil.rmtree(config.reports_dir / "stack", ignore_errors=True)
-    say(f"Scenarios run in {processes()} processes, each on its own embedded stack "
+    say(f"Scenarios run in {parallel.processes_of_run()} processes, each on its own embedded stack "
         f"(its logs in {config.reports_dir / 'stack'}/worker-N/)")
 
 

@@ -38,7 +38,7 @@ from allure_commons.mapping import parse_tag
 from allure_commons.model2 import Label
 from allure_commons.types import ALLURE_UNIQUE_LABELS, LabelType, Severity
 
-from support import skips
+from support import parallel, skips
 from support.evidence import mask_secrets, secrets_of
 
 SEVERITIES = [severity.value for severity in Severity]  # blocker critical normal minor trivial
@@ -145,6 +145,8 @@ def environment_properties(suite) -> dict[str, str]:
     }
     if suite.stack is not None and suite.stack.boot_seconds is not None:
         properties["Stack boot"] = f"{suite.stack.boot_seconds:.2f} s"
+    if parallel.in_parallel_run():  # each process has its stack: the figures are one's
+        properties["Processes"] = f"{parallel.processes_of_run()}, each with its own stack"
     return properties
 
 

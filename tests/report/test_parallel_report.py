@@ -97,7 +97,8 @@ def test_every_scenario_is_in_the_results_once(parallel_run):
     results = [json.loads(path.read_text())
                for path in parallel_run["results"].glob("*-result.json")]
     assert sorted(result["name"] for result in results) == sorted(parallel_run["expected"])
-    assert (parallel_run["results"] / "environment.properties").is_file()
+    environment = (parallel_run["results"] / "environment.properties").read_text()
+    assert "Processes=2, each with its own stack" in environment
     assert (parallel_run["results"] / "categories.json").is_file()
 
 

@@ -36,7 +36,8 @@ def test_a_process_outside_a_parallel_run_has_no_name_and_its_stack_logs_stay_fl
         monkeypatch):
     monkeypatch.delenv(parallel.RUN_MARK, raising=False)
     assert not parallel.in_parallel_run() and parallel.process_name() is None
-    monkeypatch.setenv(parallel.RUN_MARK, "1")
+    monkeypatch.setenv(parallel.RUN_MARK, "4")
+    assert parallel.processes_of_run() == "4"
     assert parallel.process_name() == "serial"  # BehaveX's main process runs @SERIAL ones
 
 
