@@ -118,7 +118,8 @@ def test_the_report_shows_every_scenario_and_the_evidence_of_the_failed_one(
     titles = summary.text("tree-leaf-title")  # the tree opens on the failed scenarios
     assert PLANTED in titles, titles
     leaves = [attributes for testid, attributes in summary.elements if testid == "tree-leaf"]
-    failed = rendered(chromium, f"{url}#{leaves[titles.index(PLANTED)]['id']}")
+    failed = rendered(chromium, f"{url}#{leaves[titles.index(PLANTED)]['id']}",
+                      shows="test-result-attachment-header")
     attachments = " | ".join(failed.text("test-result-attachment-header"))
     for evidence in ("WebSocket transcript", "Redis queue state",
                      "PostgreSQL rows of this scenario", "engine log (last 80 lines)"):
