@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 import websockets
 
-from app.api.__main__ import SERVER_OPTIONS
+from app.api.__main__ import MAX_REQUEST_LINE_BYTES, SERVER_OPTIONS
 from app.api.chat_socket import INBOX_FRAMES
 from app.api.main import create_app
 from app.core.config import load_settings
@@ -34,6 +34,18 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def request_lines_as_the_api_reads_them(monkeypatch):
+    """`python -m app.api` sets WEBSOCKETS_MAX_LINE_LENGTH before websockets is first
+    imported, which is when websockets reads it. In a pytest session another test module
+    may import websockets first, and the API served here would then stall on a 100 KB
+    request line: give websockets the limit the API process runs with."""
+    import websockets.http11
+    import websockets.legacy.http
+    for module in (websockets.http11, websockets.legacy.http):
+        monkeypatch.setattr(module, "MAX_LINE_LENGTH", MAX_REQUEST_LINE_BYTES)
 
 
 @asynccontextmanager
