@@ -134,7 +134,7 @@ Feature: A message the assistant cannot take is refused clearly, and nothing is 
       When she sends a message and, unsure it arrived, sends it again with the same id
       Then both sends are acknowledged as the same message
       And her message was queued once, and the assistant was asked once
-      And the only answer she is shown is the one the assistant wrote
+      And she is shown the one answer the assistant wrote, once for each time she sent it
       And her message and its answer are stored once
 
     @scripted_model
