@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from support.model_requests import text_of
+
 CHARACTERS_PER_TOKEN = 4
 REFUSAL_CODE = "context_length_exceeded"
 
@@ -29,17 +31,9 @@ def text_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARACTERS_PER_TOKEN)
 
 
-def _text(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content
-                       if isinstance(part, dict) and part.get("type", "text") == "text")
-    return content if isinstance(content, str) else ""
-
-
 def tokens_in(messages: list[dict[str, Any]]) -> int:
     """The size of a request: the tokens of every message's text, summed."""
-    return sum(text_tokens(_text(message)) for message in messages)
+    return sum(text_tokens(text_of(message)) for message in messages)
 
 
 def turn_tokens(*texts: str) -> int:
