@@ -31,7 +31,8 @@ Feature: A message the assistant cannot take is refused clearly, and nothing is 
     seconds before it is not (a second for the rounding, a second for a busy machine).
   - A message sent twice with the same id (an app unsure the first arrived) is one message:
     both sends are acknowledged alike, it is queued once for the assistant, the assistant
-    is asked once, and she is shown that one answer.
+    is asked once, and she is shown that one answer, once for each time she sent it, even
+    when she sends it again long after the answer came.
 
   Background:
     Given Ada has started a new conversation
@@ -133,8 +134,15 @@ Feature: A message the assistant cannot take is refused clearly, and nothing is 
       When she sends a message and, unsure it arrived, sends it again with the same id
       Then both sends are acknowledged as the same message
       And her message was queued once, and the assistant was asked once
-      And the only answer she is shown is the one the assistant wrote
+      And she is shown the one answer the assistant wrote, once for each time she sent it
       And her message and its answer are stored once
+
+    @scripted_model
+    Scenario: A message sent again after its answer came is shown the same answer again
+      When she sends a message and, once its answer has come, sends it again with the same id
+      Then the second send is acknowledged as the same message and shown the same answer again
+      And her message and its answer are stored once
+      And the model was asked 1 time
 
     @scripted_model
     Scenario: Someone who hangs up in the middle of an answer finds it whole on her return

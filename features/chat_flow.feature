@@ -13,6 +13,9 @@ Feature: Chatting with the assistant
     waiting nor marked as still being worked on, or the queue would grow without end.
   - The answer arrives in pieces, numbered from 0 in the order they were written, so the
     app can show it as it grows; the finished answer is those pieces put together.
+  - Plain text: an app may send a message as its bare words, without the envelope that
+    carries an id of its own; the engine answers it like any other, and the app follows the
+    answer by the order of its messages and then by what the engine calls it.
   - Her conversation history is what the engine stored for her: each of her messages,
     followed by the assistant's answer to it, in the order they were said.
   - Messages sent one right after another: she sends the next before the engine has said
@@ -32,6 +35,10 @@ Feature: Chatting with the assistant
     When she says "Tell me about the sea"
     Then the reply arrives in at least 2 pieces, in order
     And the finished reply is exactly the pieces put together
+
+  Scenario: A message typed as plain text, without an id, is answered like any other
+    When she says "Hello in plain words" as plain text, with no id of her own
+    Then it is answered and kept like any other message
 
   Scenario: Both sides of the exchange are kept in her history
     When she says "Hello there"

@@ -28,7 +28,7 @@ from support.eventually import eventually_async, truthy
 from support.fixtures import model_fault
 from support.model_requests import requests_about
 
-# The embedded engine waits LLM_TIMEOUT_S = 5 s for the model's next bytes.
+# The engine gives up on a silent model after 5 s (contract, section 3, "The model timeout").
 PAST_TIMEOUT_MS = 8000
 MIDWAY = {"after_pieces": 2, "times": 1}
 STREAM_TROUBLES = {

@@ -19,6 +19,9 @@ what history the engine sent:
     (or "what's my name")                   -> "Your name is X." when an EARLIER user message of
                                                the same request said "my name is X" (the latest
                                                wins), else "I don't know your name yet."
+    last user message asks "where do I live"-> "You live in X." when an EARLIER user message said
+                                               "I live in X" (the latest wins), else "I don't
+                                               know where you live."
     anything else                           -> "You said: {text}. This is message {n} of this
                                                conversation." (n = user messages in the request)
 
@@ -51,6 +54,13 @@ Settings (default in brackets):
                                   has its response started and gets an SSE comment line
                                   (": held") every second, as providers that queue requests
                                   do; a held failure or non-streamed request gets nothing.
+    context_tokens        [null]  the model's context window, in tokens: a request whose
+                                  messages hold more is refused as OpenAI refuses it, HTTP 400
+                                  with error code "context_length_exceeded" (before any fault
+                                  is taken). A token is 4 characters of a message's text,
+                                  rounded up per message, system messages included
+                                  (support/model_window.py). `--context-tokens N` sets it
+                                  from the start, and a reset restores that value.
 
 Faults for the next N requests or for a while (support/model_faults.py lists them):
 
@@ -63,9 +73,10 @@ A non-streamed reply waits as long as its stream would have: first_chunk_delay_m
 chunk_delay_ms for each piece.
 
 Every completion request with a valid body is recorded, failed ones too, as
-{"seq", "received_at", "model", "stream", "messages", "reply", "status", "fault"} where
-"reply" is null for a failed request, "status" is the HTTP status it was answered with and
-"fault" the kind of fault it got, or null. Sequence
+{"seq", "received_at", "model", "stream", "messages", "tokens", "reply", "status", "fault"}
+where "tokens" is the request's size by the window's rule, "reply" is null for a failed
+request, "status" is the HTTP status it was answered with and "fault" the kind of fault it
+got, or null. Sequence
 numbers rise for the life of the process and are not reused after a reset, so a mark taken
 from "last_seq" stays valid. Only the latest RECORD_LIMIT requests are kept.
 """
@@ -77,7 +88,6 @@ import asyncio
 import dataclasses
 import itertools
 import json
-import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -89,6 +99,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from support.model_faults import Fault, FaultPlan, faulty_stream
+from support.model_replies import message_text, reply_for, split_into_pieces
+from support.model_window import tokens_in, too_long
 
 MODEL_ID = "fake-model"
 RECORD_LIMIT = 10_000
@@ -107,6 +119,7 @@ class Behaviour:
     fail_status: int | None = None
     poison_text: str | None = None
     stalled: bool = False
+    context_tokens: int | None = None
 
     def __post_init__(self) -> None:
         if self.poison_text is not None and not (isinstance(self.poison_text, str)
@@ -119,6 +132,8 @@ class Behaviour:
         _require_int("first_chunk_delay_ms", self.first_chunk_delay_ms, minimum=0)
         if self.fail_status is not None:
             _require_int("fail_status", self.fail_status, minimum=400, maximum=599)
+        if self.context_tokens is not None:
+            _require_int("context_tokens", self.context_tokens, minimum=1)
 
     def updated(self, changes: dict[str, Any]) -> Behaviour:
         known = {field.name for field in dataclasses.fields(self)}
@@ -138,60 +153,6 @@ def _require_int(name: str, value: Any, *, minimum: int, maximum: int | None = N
     if value < minimum or (maximum is not None and value > maximum):
         upper = "" if maximum is None else f" and <= {maximum}"
         raise ValueError(f"{name} must be >= {minimum}{upper}, got {value}")
-
-
-# --- Replies ---------------------------------------------------------------------------
-
-_TELLS_NAME = re.compile(r"\bmy\s+name\s+is\s+(\w+(?:['’-]\w+)*)", re.IGNORECASE)
-_ASKS_NAME = re.compile(r"\bwhat(?:\s+is|'s|s)\s+my\s+name\b")
-
-
-def message_text(message: dict[str, Any]) -> str:
-    """The text of a message whose content is a string or a list of content parts."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
-        )
-    return ""
-
-
-def told_name(text: str) -> str | None:
-    matches = _TELLS_NAME.findall(text)
-    return matches[-1] if matches else None
-
-
-def asks_name(text: str) -> bool:
-    normalised = text.lower().replace("’", "'")
-    normalised = re.sub(r"[^\w\s']", " ", normalised)
-    return _ASKS_NAME.search(" ".join(normalised.split())) is not None
-
-
-def reply_for(messages: list[dict[str, Any]]) -> str:
-    """The reply to a conversation: a pure function of its messages."""
-    user_texts = [message_text(m) for m in messages if m.get("role") == "user"]
-    last = user_texts[-1] if user_texts else ""
-
-    name = told_name(last)
-    if name:
-        return f"Nice to meet you, {name}! I will remember your name."
-    if asks_name(last):
-        earlier_names = [n for n in map(told_name, user_texts[:-1]) if n]
-        if earlier_names:
-            return f"Your name is {earlier_names[-1]}."
-        return "I don't know your name yet."
-    return f"You said: {last}. This is message {len(user_texts)} of this conversation."
-
-
-def split_into_pieces(text: str, chunks: int) -> list[str]:
-    """Cut text at word boundaries into `chunks` pieces (fewer if it has fewer words)."""
-    words = re.findall(r"\s*\S+\s*", text)
-    if not words:
-        return [text] if text else []
-    count = min(chunks, len(words))
-    return ["".join(words[i * len(words) // count : (i + 1) * len(words) // count]) for i in range(count)]
 
 
 # --- Recording -------------------------------------------------------------------------
@@ -369,9 +330,10 @@ async def _sleep_ms(milliseconds: int) -> None:
 # --- The app ---------------------------------------------------------------------------
 
 
-def create_app() -> FastAPI:
+def create_app(context_tokens: int | None = None) -> FastAPI:
     app = FastAPI(title="Fake OpenAI-compatible model")
-    state = {"behaviour": Behaviour()}
+    initial = Behaviour(context_tokens=context_tokens)
+    state = {"behaviour": initial}
     released = asyncio.Event()  # cleared while the model is stalled
     released.set()
     log = RequestLog()
@@ -405,7 +367,8 @@ def create_app() -> FastAPI:
 
         behaviour = state["behaviour"]
         stream = bool(body.get("stream"))
-        failure = planned_failure(behaviour, messages)
+        refusal = too_long(messages, behaviour.context_tokens)
+        failure = 400 if refusal else planned_failure(behaviour, messages)
         fault = None if failure else faults.take(stream)
         if fault is not None and fault.kind == "status":
             failure = fault.status
@@ -414,12 +377,15 @@ def create_app() -> FastAPI:
             model=body.get("model"),
             stream=stream,
             messages=body["messages"],
+            tokens=tokens_in(messages),
             reply=None if failure else reply,
             status=failure or 200,
             fault=fault.kind if fault else None,
         )
         if failure:
             await released.wait()
+            if refusal:
+                return JSONResponse(refusal, status_code=400)
             return error_response(failure, f"Simulated failure of the fake model (status {failure}).",
                                   fault.retry_after_s if fault else None)
         completion = Completion(
@@ -451,7 +417,7 @@ def create_app() -> FastAPI:
     async def reset() -> dict[str, Any]:
         log.clear()
         faults.set(None)
-        return behave_as(Behaviour())
+        return behave_as(initial)
 
     @app.get("/control/fault")
     async def get_fault() -> dict[str, Any] | None:
@@ -485,11 +451,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--context-tokens", type=int, default=None,
+                        help="the model's context window in tokens (default: none)")
     args = parser.parse_args(argv)
     # No access log: a load run would drown the output. A short graceful-shutdown timeout
     # so a stuck stream never keeps the process alive after SIGTERM.
     uvicorn.run(
-        create_app(),
+        create_app(args.context_tokens),
         host=args.host,
         port=args.port,
         log_level=args.log_level,

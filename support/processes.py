@@ -11,6 +11,8 @@ import socket
 import subprocess
 from pathlib import Path
 
+import psutil
+
 
 class StackError(Exception):
     """The stack could not start; the message is one sentence that says what to do."""
@@ -104,18 +106,22 @@ class Service:
             pass
 
 
-def child_running(parent: int, command_part: str) -> int | None:
-    """The pid of a running child of `parent` whose command line holds `command_part`."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+def child_listening(parent: int, port: int) -> int | None:
+    """The pid of a running direct child of `parent` that listens on this TCP port: how the
+    suite finds the engine's front end (docs/contract.md, section 7), whatever its name."""
+    try:
+        children = psutil.Process(parent).children()
+    except psutil.Error:
+        return None
+    for child in children:
         try:
-            state, parent_pid = (entry / "stat").read_text().rsplit(") ", 1)[1].split()[:2]
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, IndexError, ValueError):
+            if child.status() == psutil.STATUS_ZOMBIE:
+                continue
+            if any(conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port
+                   for conn in child.net_connections(kind="tcp")):
+                return child.pid
+        except psutil.Error:
             continue
-        if int(parent_pid) == parent and state != "Z" and command_part in command:
-            return int(entry.name)
     return None
 
 

@@ -36,7 +36,7 @@ from support.postgres import PostgresServer
 from support.processes import (
     Service,
     StackError,
-    child_running,
+    child_listening,
     claim_port,
     free_port,
     require_binary,
@@ -219,8 +219,9 @@ class EmbeddedStack:
         self._wait_engine()
 
     def api_pid(self) -> int | None:
-        """The pid of the engine's API process, the launcher's child running app.api."""
-        return child_running(self.services["engine"].process.pid, "app.api")
+        """The pid of the engine's front end: the launcher's child that listens on the
+        engine's port (docs/contract.md, section 7), whatever its command line."""
+        return child_listening(self.services["engine"].process.pid, self.engine_port)
 
     def engine_healthy(self) -> bool:
         return _http_ok(f"http://127.0.0.1:{self.engine_port}/health")

@@ -29,3 +29,36 @@ def test_no_configured_port_means_a_free_one():
     port = claim_port(None, "the engine", "GRIZZ_ENGINE_PORT")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))
+
+
+def test_the_front_end_is_the_child_that_listens_on_the_port():
+    """Of a parent's children, the one listening on the port is found, whatever its name;
+    a child that listens elsewhere, or a grandchild, is not."""
+    import subprocess
+    import sys
+    import time
+
+    from support.processes import child_listening, free_port
+    port, other = free_port(), free_port()
+    listen = ("import socket, time; s = socket.socket(); s.bind(('127.0.0.1', {})); "
+              "s.listen(); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import subprocess, sys, time\n"
+        f"a = subprocess.Popen([sys.executable, '-c', {listen.format(other)!r}])\n"
+        f"b = subprocess.Popen([sys.executable, '-c', {listen.format(port)!r}])\n"
+        "print(b.pid, flush=True); time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    try:
+        expected = int(parent.stdout.readline().split()[0])
+        deadline = time.monotonic() + 10
+        found = None
+        while found is None and time.monotonic() < deadline:
+            found = child_listening(parent.pid, port)
+            time.sleep(0.05)
+        assert found == expected, f"found {found}, the listener is {expected}"
+        assert child_listening(parent.pid, free_port()) is None
+    finally:
+        import psutil
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            child.kill()
+        parent.kill()
+        parent.wait()

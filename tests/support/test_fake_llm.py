@@ -203,7 +203,8 @@ def test_settings_persist_until_reset(client: OpenAI, model: ModelControl) -> No
     """Settings hold across requests and reset restores every default and clears the recording."""
     defaults = model.behaviour()
     assert defaults == {"chunks": 4, "chunk_delay_ms": 0, "first_chunk_delay_ms": 0, "fail_status": None,
-                        "poison_text": None, "stalled": False}
+                        "poison_text": None, "stalled": False,
+                        "context_tokens": None}
     assert model.behave_like(fail_status=502, chunks=2)["chunks"] == 2
     for _ in range(2):
         with pytest.raises(openai.InternalServerError):
@@ -303,3 +304,28 @@ def test_a_stalled_model_holds_requests_until_released(client: OpenAI, model: Mo
     model.behave_like(stalled=False)
     asking.join(10)
     assert answers and answers[0].startswith("You said: hold on")
+
+
+def test_a_request_longer_than_the_window_is_refused_as_openai_does(
+        client: OpenAI, model: ModelControl) -> None:
+    """4 characters a token, rounded up per message: 100 tokens fit a window of 100, 101 do
+    not; the refusal is a 400 with code context_length_exceeded, and is recorded."""
+    model.behave_like(context_tokens=100)
+    fits = [{"role": "system", "content": "x" * 200}, {"role": "user", "content": "y" * 197}]
+    client.chat.completions.create(model="m", messages=fits)
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model="m", messages=[*fits, {"role": "user", "content": "z"}])
+    assert refused.value.code == "context_length_exceeded"
+    assert "maximum context length is 100 tokens" in refused.value.message
+    assert [(r["tokens"], r["status"]) for r in model.requests()[-2:]] == [(100, 200), (101, 400)]
+    model.reset()
+    assert model.behaviour()["context_tokens"] is None
+
+
+def test_where_she_lives_is_recalled_only_from_history_sent(client: OpenAI) -> None:
+    def ask(messages: list[dict]) -> str:
+        return client.chat.completions.create(model="m", messages=messages).choices[0].message.content
+    told = {"role": "user", "content": "I live in Lisbon"}
+    question = {"role": "user", "content": "Where do I live?"}
+    assert ask([told, question]) == "You live in Lisbon."
+    assert ask([question]) == "I don't know where you live."

@@ -6,7 +6,8 @@ is retried, up to MODEL_TRIES streams, after a bounded back-off, or after the pr
 Retry-After when it gives one. Each retried stream starts again from the first piece, so the
 caller is told (on_restart) and publishes it as a new attempt (docs/contract.md, "When a
 reply restarts"). When the tries run out, ModelUnavailable says how the user is told.
-Any other failure (a 400, a bad key) is raised as it is: retrying at once would not help.
+Any other failure (a 400, a bad key) is raised as it is: retrying at once would not help;
+a 400 `context_length_exceeded` is answered by leaving out the oldest turns (window.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tenacity import (
 )
 
 from app.core.config import Settings
+from app.llm.window import send_within_window
 
 SYSTEM_PROMPT = "You are Grizz, a helpful assistant. Answer clearly and concisely."
 
@@ -133,8 +135,17 @@ class ChatModel:
     async def stream_reply(self, history: Sequence[dict], on_piece: OnPiece,
                            on_restart: OnRestart) -> None:
         """Stream the reply to a conversation given as chat messages, piece by piece, into
-        on_piece. Before a retried stream, on_restart(retry) (1, 2, ...): drop what you had."""
-        messages = [{"role": "system", "content": SYSTEM_PROMPT}, *history]
+        on_piece. Before a retried stream, on_restart(retry) (1, 2, ...): drop what you had.
+        A conversation longer than the model's window is sent as its newest turns that fit
+        (app/llm/window.py); TooLongForModel when its newest message alone does not."""
+        async def send(messages: list[dict]) -> None:
+            await self._stream_with_retries(messages, on_piece, on_restart)
+        await send_within_window(send, [{"role": "system", "content": SYSTEM_PROMPT}], history)
+
+    async def _stream_with_retries(self, messages: list[dict], on_piece: OnPiece,
+                                   on_restart: OnRestart) -> None:
+        """One request, retried MODEL_TRIES times in all while it fails in a passing way. A
+        refusal (a 400) is raised at once: it streamed nothing, so no attempt is lost."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(MODEL_TRIES) | _asks_too_long,
             wait=_wait,

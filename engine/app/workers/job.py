@@ -18,6 +18,7 @@ from app.core.config import Settings
 from app.core.queue import DEAD_LETTERS, JOBS_STREAM, WORKER_GROUP, conversation_jobs, results_stream
 from app.core.logs import log_failure
 from app.llm.client import ChatModel, ModelUnavailable, stream_attempt
+from app.llm.window import TooLongForModel
 from app.services.replies import stored_reply
 from app.workers.heartbeat import Heartbeat
 from app.workers.results import ResultPublisher
@@ -80,6 +81,12 @@ FAILURE_MESSAGES = {
     "model_unavailable": "The model is unavailable right now; send your message again in a moment.",
     "model_timeout": "The model took too long to answer; send your message again.",
 }
+
+
+# A message the model cannot take in even alone (docs/contract.md, section 3).
+TOO_LONG = "message_too_long_for_model"
+TOO_LONG_MESSAGE = ("Your message is too long for the model to read, even on its own; "
+                    "send a shorter one, or split it.")
 
 
 async def dead_letter(ctx: WorkerContext, entry_id: str, fields: dict, reason: str,
@@ -246,6 +253,12 @@ async def _answer(ctx: WorkerContext, job: Job) -> None:
         # Retried already: the user is told now, and the job ends as a dead letter.
         await dead_letter(ctx, job.entry_id, job.fields, str(failure), failure.code, failure.retry_after)
         log.error("%s dead-lettered: %s", tag, failure)
+        return
+    except TooLongForModel as refusal:
+        # Her message stays in her history, unanswered; the job ends, told, not dead-lettered.
+        await publisher.error(TOO_LONG, TOO_LONG_MESSAGE,
+                              also=acknowledgement(job.entry_id, job.conversation_key))
+        log.info("%s not answered: %s", tag, refusal)
         return
     stored = await store_reply(ctx.db, job.conversation_id, job.job_id, "".join(parts))
     await publisher.done(str(stored["id"]), stored["content"],
