@@ -217,7 +217,7 @@ class Cast:
         """Connect each person to her current conversation, all at once."""
         opening = []
         for person in people:
-            connection = self._new_connection(person)
+            connection = self.new_connection(person)
             opening.append((person, connection, self.url_for(person, person.conversation_id)))
 
         async def open_all():
@@ -228,7 +228,7 @@ class Cast:
         for person, connection, _ in opening:
             person.connection = connection
 
-    def _new_connection(self, person: Person) -> ChatConnection:
+    def new_connection(self, person: Person) -> ChatConnection:
         """A connection labelled Name#n, kept so leave() closes it even if opening fails."""
         person.connections_opened += 1
         connection = ChatConnection(f"{person.name}#{person.connections_opened}", self.transcript)
@@ -259,7 +259,7 @@ class Cast:
     def _knock(self, person: Person, url: str, headers: dict | None,
                within_s: float = CONNECT_WITHIN_S) -> int | None:
         """The connection stays as person.knocked, to read what else it saw."""
-        connection = self._new_connection(person)
+        connection = self.new_connection(person)
         person.knocked = connection
 
         async def knock_and_wait():
