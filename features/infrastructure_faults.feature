@@ -68,6 +68,7 @@ Feature: Nothing acknowledged is lost when Redis, PostgreSQL or the engine resta
 
   Scenario Outline: A message sent while <server> is away is refused with a time to try again, and nothing of it is kept
     Given Ada has started a new conversation
+    And she has had one exchange with the assistant
     When <server> becomes unreachable
     And Ada sends a message while <server> is away
     Then Ada is told her message could not be taken for now, and when to try again
