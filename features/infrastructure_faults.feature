@@ -9,19 +9,20 @@ Feature: Nothing acknowledged is lost when Redis, PostgreSQL or the engine resta
     PostgreSQL) and queued for an answer (in Redis). It may say so only once both servers
     have said so.
   - A clear error has a code from the engine's contract and a sentence, and names the
-    message it is about. While a server is away the code is "internal" (something went
-    wrong: send again), since none of the contract's other reasons (a bad message, too
-    fast, a full queue, a failing model, a sign-in run out) applies.
+    message it is about.
+  - Away, or unreachable: the engine cannot reach the server at all. A message sent while
+    Redis or PostgreSQL is away is refused within 45 seconds with the code "unavailable"
+    and a time to try again (a whole number of seconds, at least 1), and nothing of it is
+    kept; a conversation opened while PostgreSQL is away is turned away before anything is
+    said, with the WebSocket's "try again later" (1013). The server stays away in these
+    scenarios until the engine has said so.
   - The assistant answers very slowly here: each piece of an answer comes 200 ms after the
     one before (up to 20 pieces), so the answers here, a dozen words or so, take about 3
     seconds, and an outage falls in the middle of answers being written: those of 3 people
-    in 3 conversations besides Grace's, so that it hits several at once.
+    in 3 conversations, so that it hits several at once.
   - A server down for 3 seconds is away longer than a quick reconnection can hide, and
     longer than the rest of the answers it interrupts, so none of them can be finished
-    without it. A message sent while it is away
-    may go either of two ways, and both are allowed: the engine holds it until the server
-    is back, then confirms it and answers it in full; or it refuses it at once with a clear
-    error and keeps nothing of it. Confirmed and then failed, or never settled, is a defect.
+    without it.
   - An answer interrupted by an outage still arrives whole within 90 seconds: time for the
     server to come back, for the engine to notice that the answer stopped being written and
     to write it again from the start, on a busy machine.
@@ -30,9 +31,10 @@ Feature: Nothing acknowledged is lost when Redis, PostgreSQL or the engine resta
     killed outright is replaced within 30 seconds, and answers already being written are
     still finished and kept.
   - Longer than the engine waits: Redis stays away until the engine has given up on it.
-    The engine may retry for a while, but must refuse a new message within 45 seconds, then
-    tell someone whose answer was being written within 90 seconds, rather than leave them
-    waiting in silence.
+    The engine may retry for a while, but must tell someone whose answer was being written,
+    within 90 seconds, that it cannot be passed on for now ("unavailable", with a time to
+    try again), rather than leave her waiting in silence. Her message stays accepted: once
+    Redis is back, its answer is written and kept in her history.
   - The slow network adds 30 ms each way between the engine and both servers, as servers
     in another data centre would: every request to them costs 60 ms more, far below any of
     the engine's time limits. No server can answer about a message sooner than 60 ms after
@@ -45,12 +47,9 @@ Feature: Nothing acknowledged is lost when Redis, PostgreSQL or the engine resta
     Given the assistant answers very slowly
 
   Scenario Outline: <server> restarts while answers are streaming
-    Given Grace has started a new conversation
-    And she has had one exchange with the assistant
-    And 3 people have each asked a question and the answers have started
-    When <server> is down for 3 seconds while Grace sends a message
+    Given 3 people have each asked a question and the answers have started
+    When <server> is down for 3 seconds
     Then every answer that had started arrives complete
-    And Grace's message is either answered in full or refused with nothing kept
     And someone who starts a conversation now is answered
     And nothing anyone sent was lost or answered twice
 
@@ -67,17 +66,36 @@ Feature: Nothing acknowledged is lost when Redis, PostgreSQL or the engine resta
     Then the answer that was written while she was away is in her history
     And nothing anyone sent was lost or answered twice
 
-  Scenario: Redis is unreachable for longer than the engine waits, then back
+  Scenario Outline: A message sent while <server> is away is refused with a time to try again, and nothing of it is kept
+    Given Ada has started a new conversation
+    And she has had one exchange with the assistant
+    When <server> becomes unreachable
+    And Ada sends a message while <server> is away
+    Then Ada is told her message could not be taken for now, and when to try again
+    When <server> is back
+    Then nothing of Ada's message was kept, in PostgreSQL or in Redis
+    And she can carry on the conversation
+
+    Examples:
+      | server     | what it holds                                  |
+      | Redis      | the queue, and the answers as they are written |
+      | PostgreSQL | every message and answer kept                  |
+
+  Scenario: A conversation opened while PostgreSQL is away is turned away, to try again later
+    When PostgreSQL becomes unreachable
+    And Ada opens a new conversation while PostgreSQL is away
+    Then the engine refuses her as unavailable for now
+    When PostgreSQL is back
+    Then nothing was kept of her visit
+    And someone who starts a conversation now is answered
+
+  Scenario: An answer cut off by Redis staying away ends in an error, and is kept once Redis is back
     Given Grace has started a new conversation
     And she has asked a question and the answer has started
-    And Ada has started a new conversation
     When Redis becomes unreachable
-    And Ada sends a message while Redis is away
-    Then Ada's message is refused with a clear error
-    And Grace hears that her answer could not be delivered
+    Then Grace is told her answer cannot be passed on for now, and when to try again
     When Redis is back
-    Then someone who starts a conversation now is answered
-    And Ada's refused message left nothing behind
+    Then her answer is kept in her history
     And nothing anyone sent was lost or answered twice
 
   Scenario: A slow network to Redis and PostgreSQL costs time, never correctness

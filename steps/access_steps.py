@@ -7,9 +7,11 @@
     When her sign-in runs out
     When Grace tries to open Ada's conversation
     When Eve opens the conversation "not-a-conversation-id"
+    When Ada opens a new conversation while PostgreSQL is away
     Then the engine refuses her as not signed in
     Then the engine refuses her as not allowed
     Then the engine refuses her as a bad request
+    Then the engine refuses her as unavailable for now
     Then nothing was kept of her visit
     Then she is told her sign-in has expired
     Then the engine then closes her connection as not signed in
@@ -25,9 +27,11 @@ from behave import given, register_type, then, when
 from parse_type import TypeBuilder
 
 from support.eventually import wait_until_moment
+from support.faults.outages import CLOSE_TRY_AGAIN_LATER, REFUSED_WITHIN_S
 from support.tokens import EDGE_SIGN_INS, UNTRUSTWORTHY_SIGN_INS, running_out_in
 
-CLOSE_CODES = {"not signed in": 4401, "not allowed": 4403, "a bad request": 4400}
+CLOSE_CODES = {"not signed in": 4401, "not allowed": 4403, "a bad request": 4400,
+               "unavailable for now": CLOSE_TRY_AGAIN_LATER}
 
 # Only these phrases match, so each sign-in step stays distinct from the others.
 register_type(UntrustworthySignIn=TypeBuilder.make_choice(list(UNTRUSTWORTHY_SIGN_INS)),
@@ -93,6 +97,14 @@ def when_tries_someone_elses_conversation(context, intruder, owner):
 def when_opens_conversation(context, name, conversation_id):
     """A signed-in person connects to the conversation address as written."""
     knock(context, context.cast.person(name), conversation_id)
+
+
+@when("{name} opens a new conversation while {server} is away")
+def when_opens_while_away(context, name, server):
+    """A signed-in person connects to a new conversation; the engine has 45 s to close it
+    (contract, section 1: as long as a message may take to be refused while a server is
+    away)."""
+    knock(context, context.cast.person(name), str(uuid.uuid4()), within_s=REFUSED_WITHIN_S)
 
 
 @then("the engine refuses her as {reason}")

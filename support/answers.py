@@ -3,6 +3,7 @@
     assert_complete(reply)                          # pieces, order and done agree
     assert_as_written(reply, question, requests)    # ... and the text is the model's, whole
     assert_failed(reply, "model_unavailable")       # acknowledged, then one clear error
+    assert_stored_as_written(person, reply, 90)     # once stored: whole, once, the model's
 
 The scriptable model records every request with the reply it writes for it ("reply"), even
 for a stream it broke off on purpose: its replies depend only on the messages it is sent,
@@ -13,6 +14,7 @@ agrees with itself, and only the comparison with the model's text shows it.
 from __future__ import annotations
 
 from support.chat_client import Reply
+from support.eventually import eventually_async, truthy
 from support.model_requests import requests_about
 
 
@@ -73,3 +75,20 @@ def assert_failed(reply: Reply, code: str):
     assert named == (reply.job_id, reply.client_message_id), (
         f"the error names job and message {named}, hers are "
         f"{(reply.job_id, reply.client_message_id)}")
+
+
+def assert_stored_as_written(person, reply: Reply, within_s: float):
+    """Waits, bounded, until a reply to her message is stored for its job; then exactly one
+    is, and it is a whole answer the model wrote for her question."""
+    suite = person.suite
+
+    async def stored() -> list[str]:
+        rows = await suite.db.messages(person.conversation_id)
+        return [row["content"] for row in rows
+                if row["role"] == "assistant" and str(row["job_id"]) == reply.job_id]
+    contents = suite.run(eventually_async(stored, truthy("her answer stored"), within_s,
+                                          f"{person.name}'s answers in her history"),
+                         within_s + 5, f"reading {person.name}'s history")
+    written = model_wrote(person.cast.model_requests(), question_for(person, reply))
+    assert contents in [[text] for text in written], (
+        f"stored for job {reply.job_id}: {contents!r}; the model wrote {sorted(set(written))!r}")

@@ -27,9 +27,9 @@ failed loudly
     an `error` after the ack reached her connection, with no `done`. An error code that
     says the job was dead-lettered (`llm_failed`, `model_unavailable`, `model_timeout`:
     contract 3 and 4) needs exactly one dead letter for the job and no reply stored. Another
-    code (`internal`, "send again") promises no dead letter; a reply stored after it is in
-    her history. On a closed connection, one dead letter and no reply is failing loudly:
-    there was no one left to tell.
+    code (`internal`, "send again"; `unavailable`, the reply could not be passed on) promises
+    no dead letter; a reply stored after it is in her history. On a closed connection, one
+    dead letter and no reply is failing loudly: there was no one left to tell.
 refused, nothing kept
     Never acknowledged, nothing of it kept, and her connection got an `error` for it (or
     had closed: sent as the connection went away).

@@ -217,7 +217,7 @@ class Cast:
         """Connect each person to her current conversation, all at once."""
         opening = []
         for person in people:
-            connection = self._new_connection(person)
+            connection = self.new_connection(person)
             opening.append((person, connection, self.url_for(person, person.conversation_id)))
 
         async def open_all():
@@ -228,7 +228,7 @@ class Cast:
         for person, connection, _ in opening:
             person.connection = connection
 
-    def _new_connection(self, person: Person) -> ChatConnection:
+    def new_connection(self, person: Person) -> ChatConnection:
         """A connection labelled Name#n, kept so leave() closes it even if opening fails."""
         person.connections_opened += 1
         connection = ChatConnection(f"{person.name}#{person.connections_opened}", self.transcript)
@@ -242,9 +242,11 @@ class Cast:
             return url
         return f"{url}?token={token or person.token()}"
 
-    def knock(self, person: Person, conversation_id: str, token: str | None = "") -> int | None:
-        """Try to open a conversation; return the close code the engine answers with."""
-        return self._knock(person, self.url_for(person, conversation_id, token), None)
+    def knock(self, person: Person, conversation_id: str, token: str | None = "",
+              within_s: float = CONNECT_WITHIN_S) -> int | None:
+        """Try to open a conversation; return the close code the engine answers with within
+        within_s of opening (default 10 s)."""
+        return self._knock(person, self.url_for(person, conversation_id, token), None, within_s)
 
     def knock_with(self, person: Person, conversation_id: str, sign_in: SignIn) -> int | None:
         """Try to open a conversation presenting exactly this sign-in; return the close code."""
@@ -254,15 +256,16 @@ class Cast:
         return self._knock(person, f"{url}?{urlencode(params)}" if params else url,
                            sign_in.headers)
 
-    def _knock(self, person: Person, url: str, headers: dict | None) -> int | None:
+    def _knock(self, person: Person, url: str, headers: dict | None,
+               within_s: float = CONNECT_WITHIN_S) -> int | None:
         """The connection stays as person.knocked, to read what else it saw."""
-        connection = self._new_connection(person)
+        connection = self.new_connection(person)
         person.knocked = connection
 
         async def knock_and_wait():
             await connection.open(url, CONNECT_WITHIN_S, headers)
-            return await connection.wait_closed(CONNECT_WITHIN_S)
-        return self.suite.run(knock_and_wait(), 2 * CONNECT_WITHIN_S + 5,
+            return await connection.wait_closed(within_s)
+        return self.suite.run(knock_and_wait(), CONNECT_WITHIN_S + within_s + 5,
                               f"{connection.label} knocking at {url.split('?')[0]}")
 
     def model_requests(self) -> list[dict]:

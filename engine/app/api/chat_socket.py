@@ -21,10 +21,12 @@ from app.api.frames import (
     too_fast_frame,
     rate_limited_frame,
     token_expired_frame,
+    unavailable_frame,
 )
 from app.api.rate_limit import RateLimiter
 from app.api.relay import relay_results, relay_retry
 from app.core.logs import Tally, log_failure
+from app.core.outages import server_unreachable
 from app.core.security import Identity, InvalidToken, verify_token
 from app.services.conversation_service import claim_conversation
 
@@ -33,7 +35,8 @@ log = logging.getLogger("grizz.api")
 CLOSE_BAD_CONVERSATION_ID = 4400
 CLOSE_BAD_TOKEN = 4401
 CLOSE_NOT_OWNER = 4403
-CLOSE_INTERNAL_ERROR = 1011  # the database could not be reached: try again later
+CLOSE_TRY_AGAIN_LATER = 1013  # the database could not be reached (contract, section 1)
+CLOSE_INTERNAL_ERROR = 1011  # any other failure to open the conversation
 
 REFUSALS = Tally(log, logging.WARNING, "overloaded: refused {count} message(s) in {seconds:.0f}s; "
                  "depth {depth}, last conversation_id={conversation_id}")
@@ -59,9 +62,10 @@ async def chat_endpoint(websocket: WebSocket, conversation_id: str, token: str |
     user_id = identity.user_id
     try:
         owner = await claim_conversation(state.db, conversation, user_id)
-    except Exception:
+    except Exception as error:
         log_failure(log, "could not open conversation_id=%s", conversation)
-        await websocket.close(CLOSE_INTERNAL_ERROR)
+        await websocket.close(CLOSE_TRY_AGAIN_LATER if server_unreachable(error)
+                              else CLOSE_INTERNAL_ERROR)
         return
     if not owner:
         log.info("refused conversation_id=%s user_id=%s: not the owner", conversation, user_id)
@@ -148,18 +152,18 @@ class ChatSession:
                 await self.on_message(message)
             except WebSocketDisconnect:
                 return
-            except Exception:
+            except Exception as error:
                 log_failure(
                     log, "message failed conversation_id=%s client_message_id=%s",
                     self.conversation_id, message.client_message_id,
                 )
+                if server_unreachable(error):
+                    refusal = unavailable_frame(message.client_message_id)
+                else:
+                    refusal = error_frame("internal", "Something went wrong; send the message again.",
+                                          client_message_id=message.client_message_id)
                 try:
-                    await self.send(
-                        error_frame(
-                            "internal", "Something went wrong; send the message again.",
-                            client_message_id=message.client_message_id,
-                        )
-                    )
+                    await self.send(refusal)
                 except WebSocketDisconnect:
                     return
 
@@ -209,7 +213,8 @@ class ChatSession:
         task.add_done_callback(self.relays.discard)
 
     async def relay(self, job_id: uuid.UUID, client_message_id: str, retry: bool) -> None:
-        """Forward one job's reply; a failure reports `internal` for that message, never silently."""
+        """Forward one job's reply; a failure is reported for that message, never silently:
+        `unavailable` when Redis or PostgreSQL cannot be reached, else `internal`."""
         try:
             if retry:
                 await relay_retry(self.state.redis, self.state.results, self.state.db, job_id,
@@ -218,14 +223,15 @@ class ChatSession:
                 await relay_results(self.state.results, job_id, client_message_id, self.send)
         except WebSocketDisconnect:
             return
-        except Exception:
+        except Exception as error:
             log_failure(log, "relay failed job_id=%s conversation_id=%s", job_id, self.conversation_id)
+            if server_unreachable(error):
+                failure = unavailable_frame(client_message_id, job_id)
+            else:
+                failure = error_frame(
+                    "internal", "The reply could not be delivered; send the message again.",
+                    job_id=str(job_id), client_message_id=client_message_id)
             try:
-                await self.send(
-                    error_frame(
-                        "internal", "The reply could not be delivered; send the message again.",
-                        job_id=str(job_id), client_message_id=client_message_id,
-                    )
-                )
+                await self.send(failure)
             except WebSocketDisconnect:
                 pass

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.outages import OUTAGE_RETRY_AFTER_S
+
 MAX_CONTENT_CHARS = 8000
 MAX_CLIENT_MESSAGE_ID_CHARS = 100
 MAX_JSON_DEPTH = 32
@@ -155,6 +157,24 @@ def overloaded_frame(client_message_id: str) -> dict:
         "The engine is overloaded; nothing was stored. Send again later.",
         client_message_id=client_message_id,
         retry_after=RETRY_AFTER_S,
+    )
+
+
+def unavailable_frame(client_message_id: str | None, job_id: uuid.UUID | None = None) -> dict:
+    """Redis or PostgreSQL cannot be reached (app.core.outages). Before the ack nothing of
+    the message was kept; after it (job_id given) the message stays accepted, and its reply
+    is written and stored once the server is back."""
+    if job_id is None:
+        text = ("A server the engine needs cannot be reached; nothing was stored. "
+                "Send the message again after retry_after seconds.")
+    else:
+        text = ("A server the engine needs cannot be reached, so the reply cannot be passed on "
+                "now; your message is kept and its reply will be in the conversation's history.")
+    return error_frame(
+        "unavailable", text,
+        job_id=None if job_id is None else str(job_id),
+        client_message_id=client_message_id,
+        retry_after=OUTAGE_RETRY_AFTER_S,
     )
 
 

@@ -28,6 +28,8 @@ import redis.asyncio as redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.core.outages import ServerUnreachable
+
 log = logging.getLogger("grizz.api")
 
 BLOCK_MS = 5_000
@@ -42,7 +44,7 @@ RETRY_PAUSE_S = 1.0
 FAILURES_BEFORE_GIVING_UP = 15
 
 
-class ReaderUnavailable(Exception):
+class ReaderUnavailable(ServerUnreachable):
     """Redis could not be read for too long; the subscription ends with this error."""
 
 
