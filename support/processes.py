@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import re
@@ -9,6 +10,8 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import psutil
@@ -43,7 +46,52 @@ def postgres_bindir() -> Path:
                      "(or apt-get install postgresql) and try again")
 
 
+def scratch_root() -> str:
+    """Where the servers' data goes: TMPDIR, else /tmp. Not Python's default, which follows
+    TEMP, and BehaveX points TEMP into the reports folder, where the postgres user may not be
+    allowed to go (a repository under /root, say)."""
+    return os.environ.get("TMPDIR") or ("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir())
+
+
+# A port is found free some time before its server binds it (after initdb, or the engine's
+# imports). Meanwhile another stack booting at the same moment (a parallel run's workers,
+# the mutants' jobs, another checkout's run) could be handed the same port by the kernel,
+# and one of the two servers would fail to start. So every port handed out is written down
+# on this machine, and none written down in the last PORT_HOLD_S seconds is handed out again.
+PORT_HOLD_S = 60.0
+PORTS_HANDED_OUT = "grizz-ports-handed-out"
+
+
 def free_port() -> int:
+    """A free loopback port that no stack of this machine was handed in the last minute."""
+    with open(Path(scratch_root()) / PORTS_HANDED_OUT, "a+") as ledger:
+        fcntl.flock(ledger, fcntl.LOCK_EX)  # released when the file closes
+        ledger.seek(0)
+        now = time.time()
+        recent = {port: at for port, at in _handed_out(ledger.read()) if now - at < PORT_HOLD_S}
+        for _ in range(100):
+            port = _kernel_free_port()
+            if port not in recent:
+                break
+        recent[port] = now
+        ledger.seek(0)
+        ledger.truncate()
+        ledger.write("".join(f"{port} {at:.3f}\n" for port, at in recent.items()))
+        return port
+
+
+def _handed_out(text: str) -> list[tuple[int, float]]:
+    entries = []
+    for line in text.splitlines():
+        port, _, at = line.partition(" ")
+        try:
+            entries.append((int(port), float(at)))
+        except ValueError:
+            continue  # a line cut short by a crash: that port is simply free again
+    return entries
+
+
+def _kernel_free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -40,6 +40,7 @@ from support.processes import (
     claim_port,
     free_port,
     require_binary,
+    scratch_root,
 )
 from support.queue_probe import LIVE_WORKER_KEYS
 
@@ -72,13 +73,6 @@ class Endpoints:
     database_url: str
     jwt_secret: str
     model_url: str | None  # http://host:port of the scriptable model, None if not ours
-
-
-def scratch_root() -> str:
-    """Where the servers' data goes: TMPDIR, else /tmp. Not Python's default, which follows
-    TEMP, and BehaveX points TEMP into the reports folder, where the postgres user may not be
-    allowed to go (a repository under /root, say)."""
-    return os.environ.get("TMPDIR") or ("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir())
 
 
 def _http_ok(url: str) -> bool:

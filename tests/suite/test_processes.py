@@ -62,3 +62,18 @@ def test_the_front_end_is_the_child_that_listens_on_the_port():
             child.kill()
         parent.kill()
         parent.wait()
+
+
+def test_a_port_handed_to_one_stack_is_not_handed_to_another_within_the_minute(
+        tmp_path, monkeypatch):
+    """Two stacks booting at once each ask the kernel for a free port before their servers
+    bind one; the kernel may answer both with the same port."""
+    from support import processes
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    answers = iter([41000, 41000, 41000, 41001])
+    monkeypatch.setattr(processes, "_kernel_free_port", lambda: next(answers))
+    assert processes.free_port() == 41000
+    assert processes.free_port() == 41001  # 41000 asked for twice more, refused both times
+    (tmp_path / processes.PORTS_HANDED_OUT).write_text("41000 1.0\n4100")  # long ago; cut short
+    monkeypatch.setattr(processes, "_kernel_free_port", lambda: 41000)
+    assert processes.free_port() == 41000
