@@ -16,12 +16,14 @@ from support import parallel, parallel_console
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_auto_is_two_processes_a_core_within_memory_and_the_cap(monkeypatch):
+def test_auto_is_three_processes_a_core_within_memory_and_the_cap(monkeypatch):
     monkeypatch.setattr(parallel, "memory_gib", lambda: 24.0)
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    assert parallel.processes_wanted("auto") == 4
+    assert parallel.processes_wanted("auto") == 6
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert parallel.processes_wanted("auto") == 6
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    assert parallel.processes_wanted("auto") == 2
+    assert parallel.processes_wanted("auto") == 3
     monkeypatch.setattr(parallel, "memory_gib", lambda: 1.5)
     assert parallel.processes_wanted("auto") == 1
 
