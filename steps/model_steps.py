@@ -6,7 +6,11 @@
 
 from behave import then
 
-from support.model_requests import requests_about, turns
+from support.model_requests import (
+    assert_each_written_knowing_the_ones_before,
+    requests_about,
+    turns,
+)
 
 
 @then("the model was given all her earlier messages and the assistant's replies, in order")
@@ -34,12 +38,4 @@ def then_each_answer_knew_the_earlier_ones(context):
     exchanges = person.exchanges_here()
     for _, reply in exchanges:
         person.follow(reply)
-    requests = context.cast.model_requests()
-    expected = []
-    for text, reply in exchanges:
-        expected.append({"role": "user", "content": text})
-        asked = requests_about(requests, text)
-        assert asked, f"the model was never asked {text!r} during this scenario"
-        sent = turns(asked[-1])
-        assert sent == expected, f"the model answered {text!r} knowing {sent}, expected {expected}"
-        expected.append({"role": "assistant", "content": reply.content})
+    assert_each_written_knowing_the_ones_before(context.cast.model_requests(), exchanges)

@@ -19,7 +19,7 @@ from behave import given, then, when
 
 from support.answers import assert_as_written
 from support.eventually import equal_to, eventually_async
-from support.model_requests import requests_about, turns
+from support.model_requests import assert_each_written_knowing_the_ones_before, requests_about
 from support.tabs import Tabs, taken_in_order
 
 FROM_EACH_TAB = ["Hello from my first tab", "Hello from my second tab"]
@@ -93,16 +93,8 @@ def then_history_in_order_taken(context):
 def then_each_knew_the_one_before(context):
     """The model wrote the answer to the message taken first from that message alone, and
     the answer to the one taken second from the first, its answer, then the second."""
-    order = taken_in_order(context.tabs.person)
-    requests = context.cast.model_requests()
-    expected = []
-    for text, reply in order:
-        expected.append({"role": "user", "content": text})
-        asked = requests_about(requests, text)
-        assert asked, f"the model was never asked {text!r}"
-        assert turns(asked[-1]) == expected, (
-            f"the model answered {text!r} knowing {turns(asked[-1])}, expected {expected}")
-        expected.append({"role": "assistant", "content": reply.content})
+    assert_each_written_knowing_the_ones_before(context.cast.model_requests(),
+                                                taken_in_order(context.tabs.person))
 
 
 @then("her second tab is shown the whole answer")

@@ -33,3 +33,17 @@ def question_of(request: dict) -> str | None:
 def requests_about(requests: list[dict], question: str) -> list[dict]:
     """The requests, of those given, that asked the model to answer this question."""
     return [request for request in requests if question_of(request) == question]
+
+
+def assert_each_written_knowing_the_ones_before(requests: list[dict], exchanges):
+    """Each (question, reply) of a conversation, in order, was answered from a request that
+    held every earlier question and its reply, in that order, and then the question itself:
+    the last request about it, since a restarted reply asks the model again."""
+    expected = []
+    for text, reply in exchanges:
+        expected.append({"role": "user", "content": text})
+        asked = requests_about(requests, text)
+        assert asked, f"the model was never asked {text!r} during this scenario"
+        sent = turns(asked[-1])
+        assert sent == expected, f"the model answered {text!r} knowing {sent}, expected {expected}"
+        expected.append({"role": "assistant", "content": reply.content})

@@ -35,3 +35,13 @@ def run_node(allure_modules):
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
     return run
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Headless Chromium, the Debian package `chromium`."""
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("Chromium is not installed: `make setup-browser` installs it.",
+                    pytrace=False)
+    return path

@@ -38,15 +38,6 @@ def scenario_names(feature: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("Chromium is not installed: `make setup-browser` installs it.",
-                    pytrace=False)
-    return path
-
-
-@pytest.fixture(scope="module")
 def parallel_run(tmp_path_factory, allure_modules):
     """The suite's own hooks, steps and settings in a project of two features."""
     project = tmp_path_factory.mktemp("parallel") / "project"

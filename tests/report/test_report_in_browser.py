@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -123,15 +122,6 @@ def after_step(context, step):
 def after_scenario(context, scenario):
     evidence.attach_transcript(context.cast)
 """
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("Chromium is not installed: `make setup-browser` installs it.",
-                    pytrace=False)
-    return path
 
 
 @pytest.fixture(scope="module")
