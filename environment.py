@@ -27,6 +27,7 @@ def before_all(context):
         # BehaveX runs behave once per scenario: the worker's first run attaches.
         context.suite = parallel.kept_suite()
         if context.suite is None:
+            parallel.stop_stack_on_sigterm()
             context.suite = parallel.keep(attach(context))
             report_stack(context.suite)
             report_meta.describe_run(context, context.suite, clear=False)

@@ -15,6 +15,7 @@ ends:
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import multiprocessing.util
 import os
@@ -100,13 +101,19 @@ def keep(suite):
     # A pool process ends through multiprocessing, which runs its finalizers but never
     # atexit: this is what stops the stack when the run is over.
     multiprocessing.util.Finalize(None, suite.detach, exitpriority=10)
-    # BehaveX stops its workers with SIGTERM when the run is interrupted: the stack goes
-    # with them instead of outliving the run.
-    signal.signal(signal.SIGTERM, _stop_and_exit)
     return suite
 
 
+def stop_stack_on_sigterm():
+    """In a worker, before its stack starts: BehaveX (or concurrent.futures, when another
+    worker died) stops the workers with SIGTERM, maybe while a stack is still starting.
+    What has started goes with the worker instead of outliving the run: the stack and the
+    suite register their stop with atexit, which a pool process never runs by itself."""
+    signal.signal(signal.SIGTERM, _stop_and_exit)
+
+
 def _stop_and_exit(number, frame):
-    if _suite is not None:
-        _suite.detach()
-    os._exit(128 + number)
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        os._exit(128 + number)
