@@ -11,6 +11,7 @@ ends:
     process_name()                       # "worker-1": its stack logs in reports/stack/worker-1/
     suite = kept_suite() or keep(attach())   # before_all: attach on the first run only
     processes_wanted("auto")             # how many processes a run uses: auto or a number
+    processes_for("auto", config)        # the same, one against an external engine
 """
 
 from __future__ import annotations
@@ -74,6 +75,20 @@ def in_parallel_run() -> bool:
 
 def processes_of_run() -> str:
     return os.environ.get(RUN_MARK) or "1"
+
+
+def processes_for(value: str, config) -> int:
+    """How many processes a run of the scenarios against this configuration takes: one
+    against an external engine, whose queue every scenario shares; ValueError when a
+    fixed engine port would be given to several."""
+    processes = processes_wanted(value)
+    if config.external:
+        return 1
+    if config.engine_port is not None and processes > 1:
+        raise ValueError(f"GRIZZ_ENGINE_PORT={config.engine_port} gives every one of the "
+                         f"{processes} processes the same engine port: unset it, or run "
+                         "PROCESSES=1")
+    return processes
 
 
 def in_worker() -> bool:

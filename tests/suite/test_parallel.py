@@ -34,6 +34,14 @@ def test_a_number_of_processes_that_is_not_one_says_what_to_give(value):
         parallel.processes_wanted(value)
 
 
+def test_an_external_engine_takes_one_process_and_a_fixed_port_only_one(tmp_path):
+    from support.config import SuiteConfig
+    assert parallel.processes_for("6", SuiteConfig(external=True)) == 1
+    assert parallel.processes_for("1", SuiteConfig(external=False, engine_port=8000)) == 1
+    with pytest.raises(ValueError, match="GRIZZ_ENGINE_PORT=8000 gives every one"):
+        parallel.processes_for("6", SuiteConfig(external=False, engine_port=8000))
+
+
 def test_a_process_outside_a_parallel_run_has_no_name_and_its_stack_logs_stay_flat(
         monkeypatch):
     monkeypatch.delenv(parallel.RUN_MARK, raising=False)
