@@ -8,11 +8,12 @@ import os
 import signal
 import sys
 
-from support import evidence, parallel, parallel_console, report_meta, skips
+from support import parallel
+from support.report import evidence, formatter, parallel_console, skips
 from support.config import ConfigError, load_config
-from support.processes import StackError
+from support.stack.processes import StackError
 from support.suite import Suite
-from support.world import Cast
+from support.people.cast import Cast
 
 
 def before_all_workers(context):
@@ -30,7 +31,7 @@ def before_all(context):
             parallel.stop_stack_on_sigterm()
             context.suite = parallel.keep(attach(context))
             report_stack(context.suite)
-            report_meta.describe_run(context, context.suite, clear=False)
+            formatter.describe_run(context, context.suite, clear=False)
         return
     # A CI time-out or a `kill` sends SIGTERM: leave through SystemExit so that atexit
     # stops the embedded stack, as Ctrl-C does.
@@ -38,7 +39,7 @@ def before_all(context):
     context.suite = attach(context)
     report_stack(context.suite)
     # A parallel run's results were cleared once, at its start.
-    report_meta.describe_run(context, context.suite, clear=not parallel.in_parallel_run())
+    formatter.describe_run(context, context.suite, clear=not parallel.in_parallel_run())
 
 
 def attach(context) -> Suite:
@@ -78,7 +79,7 @@ NEEDS = {
 
 
 def before_scenario(context, scenario):
-    report_meta.label_scenario(scenario)
+    formatter.label_scenario(scenario)
     context.evidence_attached = False
     for tag, (available, reason) in NEEDS.items():
         if tag in scenario.effective_tags and not available(context.suite):

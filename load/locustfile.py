@@ -32,7 +32,7 @@ from locust.exception import StopUser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support.load.pace import MESSAGE_TEXT  # noqa: E402 - the repository's root is on the path now
-from support.tokens import user_token  # noqa: E402
+from support.people.tokens import user_token  # noqa: E402
 
 
 @events.init_command_line_parser.add_listener

@@ -27,8 +27,8 @@ from behave import given, register_type, then, when
 from parse_type import TypeBuilder
 
 from support.eventually import wait_until_moment
-from support.faults.outages import CLOSE_TRY_AGAIN_LATER, REFUSED_WITHIN_S
-from support.tokens import EDGE_SIGN_INS, UNTRUSTWORTHY_SIGN_INS, running_out_in
+from support.people.outages import CLOSE_TRY_AGAIN_LATER, REFUSED_WITHIN_S
+from support.people.tokens import EDGE_SIGN_INS, UNTRUSTWORTHY_SIGN_INS, running_out_in
 
 CLOSE_CODES = {"not signed in": 4401, "not allowed": 4403, "a bad request": 4400,
                "unavailable for now": CLOSE_TRY_AGAIN_LATER}

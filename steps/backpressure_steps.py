@@ -20,8 +20,8 @@
 
 from behave import given, then, use_fixture, when
 
-from support import crowd
-from support.fixtures import paused_workers, restore_queue
+from support.people import crowd
+from support.stack.fixtures import paused_workers, restore_queue
 
 QUESTION = "Is anyone there?"
 

@@ -34,13 +34,13 @@ import time
 from behave import given, register_type, then, when
 from parse_type import TypeBuilder
 
-from support import crowd
-from support.answers import model_wrote, question_for
-from support.bad_frames import AT_THE_EDGE, NOT_VALID, TOO_BIG, burst, content_of, message
+from support.people import crowd
+from support.people.answers import model_wrote, question_for
+from support.people.bad_frames import AT_THE_EDGE, NOT_VALID, TOO_BIG, burst, content_of, message
 from support.eventually import (Condition, Deadline, equal_to, eventually, eventually_async,
                                 wait_until_moment)
-from support.model_requests import requests_about
-from support.queue_probe import entries_seen_during
+from support.model.sent import requests_about
+from support.probes.job_queue import entries_seen_during
 
 ANSWERS_WITHIN_S = 90  # sixty answers, one after another, on a busy machine
 SENDING_WITHIN_S = 60  # sixty messages stored one after another, on a busy machine

@@ -16,7 +16,7 @@
 
 from behave import given, then, when
 
-from support.bad_frames import message
+from support.people.bad_frames import message
 
 
 def speak(context, text):

@@ -14,8 +14,8 @@
 
 from behave import given, then, when
 
-from support import context_window as window
-from support.answers import assert_failed
+from support.people import long_conversation as window
+from support.people.answers import assert_failed
 
 TOO_LONG = "message_too_long_for_model"
 

@@ -9,12 +9,12 @@
 
 from behave import given, then, use_fixture, when
 
-from support import crowd
+from support.people import crowd
 from support.console import say
 from support.eventually import equal_to, eventually
-from support.fixtures import stalled_model
-from support.ledger import ANSWERED, Sent, take_ledger
-from support.model_requests import question_of
+from support.stack.fixtures import stalled_model
+from support.probes.ledger import ANSWERED, Sent, take_ledger
+from support.model.sent import question_of
 
 FLOOD_WITHIN_S = 300  # every message taken or turned away, on a busy machine
 HELD_WITHIN_S = 60  # the workers read 2000 jobs and pass each conversation's first on

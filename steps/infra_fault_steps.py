@@ -17,9 +17,9 @@ import math
 
 from behave import given, then, when
 
-from support.answers import assert_answered_as_written, assert_as_written, assert_stored_as_written
+from support.people.answers import assert_answered_as_written, assert_as_written, assert_stored_as_written
 from support.console import say
-from support.faults.outages import SERVERS, operate
+from support.people.outages import SERVERS, operate
 
 # 200 ms a piece, up to 20 pieces: the dozen-word answers here take about 3 s, and an
 # outage of 3 s outlasts what is left of them once they have started.

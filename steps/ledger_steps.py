@@ -1,4 +1,4 @@
-"""The ledger's verdict on what the people of a scenario sent (support/ledger.py).
+"""The ledger's verdict on what the people of a scenario sent (support/probes/ledger.py).
 
     Then nothing she sent was lost or answered twice
     Then nothing anyone sent was lost or answered twice
@@ -10,7 +10,7 @@ scenarios that make a message fail say so in their own steps.
 
 from behave import then
 
-from support.ledger import sent_by, sent_in, take_ledger
+from support.probes.ledger import sent_by, sent_in, take_ledger
 
 # Bound for the last messages to settle: a server restart, a claim timeout and an answer
 # written again, on a busy machine.

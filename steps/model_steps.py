@@ -6,7 +6,7 @@
 
 from behave import then
 
-from support.model_requests import (
+from support.model.sent import (
     assert_each_written_knowing_the_ones_before,
     requests_about,
     turns,

@@ -14,10 +14,10 @@ access_steps.py, with the other refusals of a connection).
 from behave import register_type, then, when
 from parse_type import TypeBuilder
 
-from support.answers import assert_stored_as_written
-from support.faults.outages import (REFUSED_WITHIN_S, SERVERS, TOLD_WITHIN_S,
+from support.people.answers import assert_stored_as_written
+from support.people.outages import (REFUSED_WITHIN_S, SERVERS, TOLD_WITHIN_S,
                                     assert_cut_off_for_now, assert_refused_for_now, operate)
-from support.ledger import REFUSED, Sent, take_ledger
+from support.probes.ledger import REFUSED, Sent, take_ledger
 
 TO_ADA = "Is anyone there?"  # her message while a server is away
 

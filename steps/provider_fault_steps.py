@@ -23,10 +23,10 @@ from datetime import datetime
 
 from behave import given, then, use_fixture, when
 
-from support.answers import assert_as_written, assert_failed, question_for
+from support.people.answers import assert_as_written, assert_failed, question_for
 from support.eventually import eventually_async, truthy
-from support.fixtures import model_fault
-from support.model_requests import requests_about
+from support.stack.fixtures import model_fault
+from support.model.sent import requests_about
 
 # The engine gives up on a silent model after 5 s (contract, section 3, "The model timeout").
 PAST_TIMEOUT_MS = 8000

@@ -8,7 +8,7 @@ import time
 from behave import then
 
 from support.eventually import eventually_async, equal_to
-from support.queue_probe import pending_added_between, redis_now_ms
+from support.probes.job_queue import pending_added_between, redis_now_ms
 
 MARGIN_MS = 1000  # around her send and her ack: the suite's clock read against Redis's
 

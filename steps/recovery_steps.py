@@ -31,14 +31,14 @@ import signal
 
 from behave import fixture, given, then, use_fixture, when
 
-from support.answers import assert_answered_as_written, assert_as_written, assert_failed, question_for
+from support.people.answers import assert_answered_as_written, assert_as_written, assert_failed, question_for
 from support.console import say
 from support.eventually import equal_to, eventually_async
-from support.fixtures import all_workers_back
-from support.ledger import ANSWERED, sent_in, take_ledger
-from support.model_requests import requests_about
-from support.queue_probe import result_stream_ttl_ms, watch_job
-from support.stack import ENGINE_SETTINGS
+from support.stack.fixtures import all_workers_back
+from support.probes.ledger import ANSWERED, sent_in, take_ledger
+from support.model.sent import requests_about
+from support.probes.job_queue import result_stream_ttl_ms, watch_job
+from support.stack.embedded import ENGINE_SETTINGS
 
 SLOW = {"chunks": 10, "chunk_delay_ms": 150}  # 1.5 s an answer: time to act in the middle
 DEAD_LETTER_WITHIN_S = 60
@@ -55,7 +55,7 @@ def stored_answers(person, job_id):
 
 @fixture
 def watched_jobs(context):
-    """Jobs watched in Redis in the background (support.queue_probe.watch_job), by job id;
+    """Jobs watched in Redis in the background (support.probes.job_queue.watch_job), by job id;
     each watch still running is stopped when the scenario ends."""
     context.watches = {}
     yield context.watches

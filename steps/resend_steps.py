@@ -7,8 +7,8 @@
 
 from behave import then, when
 
-from support.answers import assert_complete
-from support.bad_frames import message
+from support.people.answers import assert_complete
+from support.people.bad_frames import message
 
 SENT_AGAIN = "Did this arrive?"  # what "her message and its answer are stored once" reads
 

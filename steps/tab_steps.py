@@ -17,10 +17,10 @@ several connections").
 
 from behave import given, then, when
 
-from support.answers import assert_as_written
+from support.people.answers import assert_as_written
 from support.eventually import equal_to, eventually_async
-from support.model_requests import assert_each_written_knowing_the_ones_before, requests_about
-from support.tabs import Tabs, taken_in_order
+from support.model.sent import assert_each_written_knowing_the_ones_before, requests_about
+from support.people.tabs import Tabs, taken_in_order
 
 FROM_EACH_TAB = ["Hello from my first tab", "Hello from my second tab"]
 QUESTION = "Tell me a story in my second tab"

@@ -17,15 +17,15 @@ import asyncpg
 import redis
 
 from support.config import SuiteConfig
-from support.db_probe import DatabaseProbe
-from support.faults.servers import ServerFaults
+from support.probes.database import DatabaseProbe
+from support.stack.servers import ServerFaults
 from support.loop import BackgroundLoop
-from support.model_control import ModelControl
-from support.processes import StackError
-from support.queue_filler import QueueFiller
-from support.queue_probe import QueueProbe
-from support.stack import EmbeddedStack, Endpoints
-from support.workers import WorkerControl
+from support.model.control import ModelControl
+from support.stack.processes import StackError
+from support.stack.queue_filler import QueueFiller
+from support.probes.job_queue import QueueProbe
+from support.stack.embedded import EmbeddedStack, Endpoints
+from support.stack.workers import WorkerControl
 
 
 @dataclass

@@ -19,12 +19,14 @@ import time
 from support.config import ConfigError, load_config
 from support.console import say
 from support.eventually import equal_to, eventually_async
-from support.load import engine_cpu, primitives, report
+from support.load import engine_cpu
+from support.load import primitives
+from support.load import figures
 from support.load.bench_table import table
 from support.load.driver import LoadRun
 from support.load.locust_run import run_locust
 from support.load.pace import INSTANT, REALISTIC, model_ms
-from support.processes import StackError
+from support.stack.processes import StackError
 from support.suite import Suite
 
 # The workloads of the issue, each bounded; together they keep the bench near 4 minutes.
@@ -117,7 +119,7 @@ class Bench:
             finally:
                 await run.close()
         taken, seconds = self.suite.run(load(), FLOOD["within_s"] + 90, run.label)
-        say(report.figures_table(run))
+        say(figures.figures_table(run))
         self.results["flood"] = {
             "sent": len(run.messages), "taken_or_refused": taken,
             "refused": sum(m.error_code is not None and m.ack_at is None
@@ -185,8 +187,8 @@ class Bench:
         return run, cpu
 
     def _figures(self, run: LoadRun, cpu: dict[str, float], model_time_ms: float) -> dict:
-        say(report.figures_table(run))
-        report.write_files(run, self.folder, run.label)
+        say(figures.figures_table(run))
+        figures.write_files(run, self.folder, run.label)
         counts = run.endings()
         answered = counts["done"]
         reply = run.stats.percentiles("reply")

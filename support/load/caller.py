@@ -10,10 +10,10 @@ import json
 import time
 import uuid
 
-from support.chat_client import ChatConnection
+from support.chat.client import ChatConnection
 from support.load.stats import LoadStats, Message
-from support.tokens import user_token
-from support.transcript import Frame, Transcript
+from support.people.tokens import user_token
+from support.chat.transcript import Frame, Transcript
 
 
 class Caller:

@@ -27,11 +27,11 @@ import random
 import time
 
 from support.console import say
-from support.ledger import Ledger, Sent
+from support.probes.ledger import Ledger, Sent
 from support.load.caller import Caller
 from support.load.pace import MESSAGE_TEXT
 from support.load.stats import LoadStats, Message, ending_counts, fmt_ms
-from support.transcript import Transcript
+from support.chat.transcript import Transcript
 
 CONNECT_WITHIN_S = 30  # default bound for one connection to open
 # Default bound a closed-loop person waits for one reply before she goes on; a reply that

@@ -1,4 +1,4 @@
-"""How fast the scriptable model answers in load runs (support/fake_llm.py settings), and
+"""How fast the scriptable model answers in load runs (support/model/server.py settings), and
 the message load runs send."""
 
 # 21 words: enough for 20 pieces a reply.

@@ -12,8 +12,8 @@ from behave import fixture
 
 from support.console import say
 from support.eventually import equal_to, eventually_async
-from support.ledger import account
-from support.load import report
+from support.probes.ledger import account
+from support.load import figures
 from support.load.driver import LoadRun
 
 DRAIN_S = 60  # how long the last replies of a run are waited for
@@ -46,9 +46,9 @@ def show(run: LoadRun, suite):
     """Print and attach the figures, and the ledger's counts when it was taken."""
     if run.ledger is not None:
         run.ledger.report()
-    table = report.figures_table(run)
+    table = figures.figures_table(run)
     say(table)
-    report.attach(table, *report.write_files(run, suite.config.reports_dir / "load", run.label),
+    figures.attach(table, *figures.write_files(run, suite.config.reports_dir / "load", run.label),
                   run.label)
 
 

@@ -23,7 +23,7 @@ LATENCIES = {
 LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES = 1, 3_600_000_000, 3  # 1 us to 1 h, 0.1 %
 
 # What the socket alone showed of a message, for progress lines and the bench. These are
-# not verdicts: the ledger (support/ledger.py) judges each message across the socket, Redis
+# not verdicts: the ledger (support/probes/ledger.py) judges each message across the socket, Redis
 # and PostgreSQL, and its classes are the only ones a scenario asserts on.
 ENDINGS = ("done", "error_after_ack", "error_before_ack", "ack_only", "nothing")
 

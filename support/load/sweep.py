@@ -6,7 +6,7 @@
    people each sending a message every 10 s), wherever it falls.
 
 The safe range runs up to the highest rate at which reply time p95 is under 5 s and the
-ledger (support/ledger.py) finds under 1 % of messages failed or refused and none lost or
+ledger (support/probes/ledger.py) finds under 1 % of messages failed or refused and none lost or
 duplicated, at that rate and at every lower one. Each step's ledger is taken while its
 connections are still open, so an untold end counts as lost.
 
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from support.console import say
 from support.eventually import equal_to, eventually_async
-from support.ledger import NEVER, TOLD_OF_FAILURE, account
-from support.load import report
+from support.probes.ledger import NEVER, TOLD_OF_FAILURE, account
+from support.load import figures
 from support.load.driver import LoadRun
 from support.load.pace import HUMAN_PACE_EVERY_S, HUMAN_PACE_PEOPLE
 
@@ -77,7 +77,7 @@ class Sweep:
         baseline = self._step("1. one person alone", "closed", lambda run, people:
                               run.chat(people, turns=BASELINE_TURNS), 1)
         alone_ms = baseline.run.stats.percentile_ms("reply", 50)
-        assert alone_ms, f"one person alone got no reply: {report.figures_table(baseline.run)}"
+        assert alone_ms, f"one person alone got no reply: {figures.figures_table(baseline.run)}"
         baseline.rate_per_s = 1000 / alone_ms
         most = self._step(self.throughput_label, "closed",
                           lambda run, people: run.chat(people, duration_s=THROUGHPUT_S),
@@ -123,8 +123,8 @@ class Sweep:
         table = self.table()
         say(table)
         plot = self.folder / "sweep.png"
-        report.plot_sweep(self.steps, SAFE_P95_S, plot)
-        report.attach(table, None, plot, "sweep")
+        figures.plot_sweep(self.steps, SAFE_P95_S, plot)
+        figures.attach(table, None, plot, "sweep")
 
     def _step(self, label: str, loop: str, load, people: int, rate: float = 0.0) -> SweepStep:
         run = LoadRun(f"sweep {label}", self.suite.endpoints.engine_url,
@@ -144,9 +144,9 @@ class Sweep:
             self.steps.append(step)
             if run.ledger is not None:
                 run.ledger.report()
-            table = report.figures_table(run)
+            table = figures.figures_table(run)
             say(table)
-            report.attach(table, *report.write_files(run, self.folder, run.label), run.label)
+            figures.attach(table, *figures.write_files(run, self.folder, run.label), run.label)
         self.suite.run(eventually_async(self.suite.queue.depth, equal_to(0), SETTLE_S,
                                         "queue depth after a sweep step"),
                        SETTLE_S + 5, "the queue emptying")

@@ -8,7 +8,7 @@ piece), checked against a load run.
     problems = missed_targets(run, [("reply time p95", "5 s"), ...])
 
 The plan's other targets are not figures here: failures are the ledger's failure budget
-(support/ledger.py, every message judged across the socket, Redis and PostgreSQL), and the
+(support/probes/ledger.py, every message judged across the socket, Redis and PostgreSQL), and the
 queue's depth cannot reach the plan's 1000 in the runs that name figures, where each person
 waits for her answer (one message each at most).
 """

@@ -10,8 +10,8 @@ import pytest
 
 from support.config import REPO_ROOT
 from support.eventually import eventually, truthy
-from support.postgres import PostgresServer
-from support.processes import free_port
+from support.stack.postgres import PostgresServer
+from support.stack.processes import free_port
 
 MIN_ASSERTIONS = 30
 

@@ -85,8 +85,8 @@ def database_url():
     import tempfile
 
     from support.eventually import eventually, truthy
-    from support.postgres import PostgresServer
-    from support.processes import StackError, free_port
+    from support.stack.postgres import PostgresServer
+    from support.stack.processes import StackError, free_port
 
     # Not pytest's tmp_path: its parents are private to root, and the server runs as postgres.
     scratch = Path(tempfile.mkdtemp(prefix="grizz-engine-pg-"))

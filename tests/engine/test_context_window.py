@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from app.llm.window import TooLongForModel, turns_of
-from support.model_control import ModelControl
-from support.model_window import tokens_in
+from support.model.control import ModelControl
+from support.model.window import tokens_in
 from tests.engine.test_model_retries import chat_model, model  # noqa: F401
 from tests.support.test_fake_llm import base_url  # noqa: F401  (a fake model on a free port)
 

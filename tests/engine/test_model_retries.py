@@ -11,7 +11,7 @@ import pytest
 
 from app.core.config import load_settings
 from app.llm.client import MODEL_TRIES, ChatModel, ModelUnavailable, stream_attempt
-from support.model_control import ModelControl
+from support.model.control import ModelControl
 from tests.support.test_fake_llm import base_url  # noqa: F401  (a fake model on a free port)
 
 QUESTION = [{"role": "user", "content": "hello there"}]

@@ -23,7 +23,7 @@ from app.api.__main__ import MAX_REQUEST_LINE_BYTES, SERVER_OPTIONS
 from app.api.chat_socket import INBOX_FRAMES
 from app.api.main import create_app
 from app.core.config import load_settings
-from support.tokens import claims_for, of_length, user_token
+from support.people.tokens import claims_for, of_length, user_token
 
 SECRET = "socket-reading-test-secret"
 KEEPALIVE_S = 0.5

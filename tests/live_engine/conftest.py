@@ -1,7 +1,7 @@
 """The embedded engine, for the tests that talk to it over a real socket (the fuzzing check,
 the refusal log), and a client that sends it one frame at a time.
 
-The stack is the acceptance suite's own (support/stack.py), with its logs in a scratch
+The stack is the acceptance suite's own (support/stack/embedded.py), with its logs in a scratch
 directory so a run of the specs keeps its reports. GRIZZ_ENGINE_DIR runs another engine
 checkout, as for the specs.
 """
@@ -20,8 +20,8 @@ from websockets.protocol import State
 from websockets.sync.client import connect
 
 from support.config import REPO_ROOT, SuiteConfig
-from support.stack import EmbeddedStack
-from support.tokens import user_token
+from support.stack.embedded import EmbeddedStack
+from support.people.tokens import user_token
 
 ANSWER_WITHIN_S = 15  # one frame's ack or error, on a busy machine
 # Below the contract's 60 frames in any 10 s, so a frame's answer is about the frame itself,

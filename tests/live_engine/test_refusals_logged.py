@@ -8,7 +8,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from support.eventually import Condition, eventually
-from support.tokens import UNTRUSTWORTHY_SIGN_INS, user_token
+from support.people.tokens import UNTRUSTWORTHY_SIGN_INS, user_token
 
 LOGGED_WITHIN_S = 10
 

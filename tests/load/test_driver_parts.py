@@ -5,13 +5,13 @@ import json
 
 import pytest
 
-from support.ledger import ANSWERED, Entry, Ledger
-from support.load import report
+from support.probes.ledger import ANSWERED, Entry, Ledger
+from support.load import figures
 from support.load.caller import Caller
 from support.load.driver import LoadRun
 from support.load.stats import Message
 from support.load.targets import missed_targets, parse_limit
-from support.transcript import Transcript
+from support.chat.transcript import Transcript
 
 
 def person(run: LoadRun) -> Caller:
@@ -106,12 +106,12 @@ def test_the_raw_figures_and_the_plot_are_written(tmp_path):
     message = sent(run, caller, due_at=run.started)
     arrive(caller, type="ack", job_id="j1", client_message_id=message.client_message_id)
     arrive(caller, type="done", job_id="j1", attempt=1, message_id="x", content="a")
-    csv_path, png_path = report.write_files(run, tmp_path, "A test run")
+    csv_path, png_path = figures.write_files(run, tmp_path, "A test run")
     rows = list(csv.DictReader(csv_path.open()))
     assert [(row["caller"], row["socket_ending"], row["ledger"]) for row in rows] == [
         ("Person 1", "done", "")]
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     run.ledger = Ledger([Entry(run.sent()[0], ANSWERED, "one reply stored")], 0.0)
-    csv_path, _ = report.write_files(run, tmp_path, "A test run")
+    csv_path, _ = figures.write_files(run, tmp_path, "A test run")
     assert [row["ledger"] for row in csv.DictReader(csv_path.open())] == [ANSWERED]
-    assert "ledger of 1 message: 1 answered once; 0 failed loudly" in report.figures_table(run)
+    assert "ledger of 1 message: 1 answered once; 0 failed loudly" in figures.figures_table(run)

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import jwt
 import pytest
 
-from support import evidence
-from support.evidence import MASK, mask_secrets
-from support.transcript import Transcript
+from support.report import evidence
+from support.report.evidence import MASK, mask_secrets
+from support.chat.transcript import Transcript
 
 SECRET = "a-jwt-secret-of-the-suite-0123456789"
 TOKEN = jwt.encode({"sub": str(uuid.uuid4()), "aud": "authenticated"}, SECRET,

@@ -1,5 +1,5 @@
 """From a behave run to a report a person reads: a tiny behave project (one scenario passes,
-one fails and attaches its evidence through support/evidence.py) runs with the Allure
+one fails and attaches its evidence through support/report/evidence.py) runs with the Allure
 formatter, scripts/report turns its results into HTML, and headless Chromium renders it.
 
 Chromium is the Debian package `chromium`; `make setup-browser` installs it.
@@ -70,8 +70,9 @@ import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
-from support import evidence, report_meta
-from support.transcript import Transcript
+from support.report import evidence
+from support.report import formatter
+from support.chat.transcript import Transcript
 
 TOKEN = "{LEAKED_TOKEN}"
 
@@ -102,11 +103,11 @@ def before_all(context):
         run=lambda coroutine, within_s, what: asyncio.run(coroutine),
         queue=DownRedis(), db=Database(), model=None,
         stack=SimpleNamespace(services={{"engine": Log()}}))
-    report_meta.describe_run(context, None)
+    formatter.describe_run(context, None)
 
 
 def before_scenario(context, scenario):
-    report_meta.label_scenario(scenario)
+    formatter.label_scenario(scenario)
     ada = SimpleNamespace(name="Ada", user_id=str(uuid.uuid4()), conversations=["c1"])
     context.cast = SimpleNamespace(suite=context.suite, people={{"Ada": ada}},
                                    transcript=Transcript(), job_ids=set())
@@ -137,7 +138,7 @@ def run(tmp_path_factory, allure_modules):
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     behave = subprocess.run(
         [sys.executable, "-m", "behave", "--no-junit", "--no-capture",
-         "-f", "support.report_meta:AllureFormatter", "-o", str(results),
+         "-f", "support.report.formatter:AllureFormatter", "-o", str(results),
          "-f", "plain", "-o", str(base / "behave.txt"), "features"],
         cwd=project, env=env, capture_output=True, text=True, timeout=120)
     assert behave.returncode == 1, behave.stdout + behave.stderr  # one scenario fails

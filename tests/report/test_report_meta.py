@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from behave.parser import parse_feature
 
-from support import report_meta
-from support.report_meta import CATEGORIES
+from support.report import formatter
+from support.report.formatter import CATEGORIES
 
 READ_PROPERTIES = """
 import { readFileSync } from "node:fs";
@@ -34,19 +34,19 @@ FAILURES = [
      "Product defects"),
     ("failed", "AssertionError: the reply is not finished\n", "Product defects"),
     ("failed", "AssertionError: Ada connecting: not finished after 15 s\n", "Product defects"),
-    ("failed", "support.chat_client.ConnectionRefused: the engine closed the connection "
+    ("failed", "support.chat.client.ConnectionRefused: the engine closed the connection "
                "with 4401\n", "Product defects"),
-    ("broken", "support.processes.StackError: the engine did not become ready within 30 s: "
+    ("broken", "support.stack.processes.StackError: the engine did not become ready within 30 s: "
                "see engine.log\n", "Broken environment"),
-    ("broken", "support.processes.StackError: redis-server is not installed: run `make setup`"
+    ("broken", "support.stack.processes.StackError: redis-server is not installed: run `make setup`"
                "\n", "Broken environment"),
-    ("broken", "support.processes.StackError: port 8000 for the engine is in use: stop "
+    ("broken", "support.stack.processes.StackError: port 8000 for the engine is in use: stop "
                "whatever listens there\n", "Broken environment"),
     ("broken", "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 6379)\n",
      "Broken environment"),
     ("broken", "OSError: Multiple exceptions: [Errno 111] Connection refused\n",
      "Broken environment"),
-    ("broken", "support.model_control.FakeModelUnavailable: The fake model is not running at "
+    ("broken", "support.model.control.FakeModelUnavailable: The fake model is not running at "
                "http://127.0.0.1:9 (Connection refused).\n", "Broken environment"),
     ("broken", "KeyError: 'job_id'\n", "Suite errors"),
     ("broken", "TypeError: 'NoneType' object is not subscriptable\n", "Suite errors"),
@@ -56,7 +56,7 @@ FAILURES = [
 # -- categories -------------------------------------------------------------------------
 
 def test_categories_json_is_written_in_allure_2_format(tmp_path):
-    path = report_meta.write_categories(tmp_path / "results")
+    path = formatter.write_categories(tmp_path / "results")
     written = json.loads(path.read_text())
     assert [category["name"] for category in written] == [
         "Product defects", "Broken environment", "Suite errors"]
@@ -115,7 +115,7 @@ def fake_suite(tmp_path, version_line='__version__ = "1.4.2"\n', queue=None):
 
 
 def test_environment_names_mode_url_and_versions(tmp_path):
-    properties = report_meta.environment_properties(fake_suite(tmp_path))
+    properties = formatter.environment_properties(fake_suite(tmp_path))
     assert properties["Mode"] == "embedded"
     assert properties["Engine URL"] == "ws://127.0.0.1:8123"
     assert properties["Engine version"] == "1.4.2"
@@ -132,7 +132,7 @@ def test_unknown_versions_say_so_instead_of_failing(tmp_path):
         async def info(self, section):
             raise ConnectionRefusedError("Connection refused")
     suite = fake_suite(tmp_path, version_line="", queue=SimpleNamespace(redis=DownRedis()))
-    properties = report_meta.environment_properties(suite)
+    properties = formatter.environment_properties(suite)
     assert properties["Engine version"] == "unknown"
     assert properties["Redis version"] == "unknown (Redis: ConnectionRefusedError)"
 
@@ -141,7 +141,7 @@ def test_allure_reads_the_environment_file_back_exactly(tmp_path, run_node):
     properties = {"Mode": "embedded", "Engine URL": "ws://127.0.0.1:8123",
                   "Odd = key: with #": " leading space, a\\backslash, = and :",
                   "Multi-line": "one\ntwo", "Unicode": "PostgreSQL 16 — “Grizz” ✓"}
-    path = report_meta.write_environment(tmp_path, properties)
+    path = formatter.write_environment(tmp_path, properties)
     assert path.name == "environment.properties"
     path.read_text(encoding="ascii")  # Java's properties encoding is Latin-1; stay ASCII
     assert run_node(READ_PROPERTIES, str(path)) == properties
@@ -149,7 +149,7 @@ def test_allure_reads_the_environment_file_back_exactly(tmp_path, run_node):
 
 def test_the_environment_file_is_masked(tmp_path):
     secret = "a-secret-that-must-not-show"
-    path = report_meta.write_environment(
+    path = formatter.write_environment(
         tmp_path, {"Database": f"postgresql://u:{secret}@h/db", "Other": secret}, [secret])
     assert secret not in path.read_text()
 
@@ -160,7 +160,7 @@ def test_describe_run_writes_both_files_where_the_allure_formatter_writes(tmp_pa
                              outputs=[SimpleNamespace(name="-"),
                                       SimpleNamespace(name=str(results))])
     context = SimpleNamespace(config=config)
-    assert report_meta.describe_run(context, fake_suite(tmp_path)) == results
+    assert formatter.describe_run(context, fake_suite(tmp_path)) == results
     assert (results / "categories.json").is_file()
     text = (results / "environment.properties").read_text()
     assert "Engine\\ version=1.4.2" in text
@@ -174,22 +174,22 @@ def test_describe_run_clears_an_earlier_runs_results_and_nothing_else(tmp_path):
     earlier = ["1-result.json", "2-container.json", "3-attachment.txt", "4-attachment"]
     for name in [*earlier, "notes.txt"]:
         (results / name).write_text("from before")
-    config = SimpleNamespace(format=["support.report_meta:AllureFormatter"],
+    config = SimpleNamespace(format=["support.report.formatter:AllureFormatter"],
                              outputs=[SimpleNamespace(name=str(results))])
-    report_meta.describe_run(SimpleNamespace(config=config), fake_suite(tmp_path))
+    formatter.describe_run(SimpleNamespace(config=config), fake_suite(tmp_path))
     left = sorted(path.name for path in results.iterdir())
     assert left == ["categories.json", "environment.properties", "notes.txt"], left
 
 
 def test_describe_run_without_the_allure_formatter_writes_nothing(tmp_path):
     config = SimpleNamespace(format=["progress"], outputs=[SimpleNamespace(name="-")])
-    assert report_meta.describe_run(SimpleNamespace(config=config), None) is None
+    assert formatter.describe_run(SimpleNamespace(config=config), None) is None
 
 
 def test_describe_run_before_the_suite_started_still_says_what_it_knows(tmp_path):
-    config = SimpleNamespace(format=["support.report_meta:AllureFormatter"],
+    config = SimpleNamespace(format=["support.report.formatter:AllureFormatter"],
                              outputs=[SimpleNamespace(name=str(tmp_path))])
-    report_meta.describe_run(SimpleNamespace(config=config), None)
+    formatter.describe_run(SimpleNamespace(config=config), None)
     assert "Mode=not\\ started" not in (tmp_path / "environment.properties").read_text()
     assert "Mode=not started" in (tmp_path / "environment.properties").read_text()
 
@@ -231,21 +231,21 @@ def scenarios():
 
 
 def test_smoke_is_critical_unless_a_severity_tag_says_otherwise(scenarios):
-    assert report_meta.scenario_labels(scenarios["Smoke without a severity"]) == [
+    assert formatter.scenario_labels(scenarios["Smoke without a severity"]) == [
         ("severity", "critical")]
-    assert report_meta.scenario_labels(scenarios["Smoke with a severity"]) == [
+    assert formatter.scenario_labels(scenarios["Smoke with a severity"]) == [
         ("severity", "minor")]
-    assert report_meta.scenario_labels(scenarios["Plain"]) == [("severity", "normal")]
+    assert formatter.scenario_labels(scenarios["Plain"]) == [("severity", "normal")]
 
 
 def test_a_rule_is_the_story_and_lends_its_tags(scenarios):
-    labels = report_meta.scenario_labels(scenarios["Inside the rule"])
+    labels = formatter.scenario_labels(scenarios["Inside the rule"])
     assert labels == [("story", "The queue has limits"), ("owner", "queue-team"),
                       ("tag", "limits"), ("severity", "blocker")]
 
 
 def test_the_innermost_severity_wins(scenarios):
     outline = next(name for name in scenarios if name.startswith("Outline inside the rule"))
-    labels = report_meta.scenario_labels(scenarios[outline])
+    labels = formatter.scenario_labels(scenarios[outline])
     assert ("story", "The queue has limits") in labels
     assert labels[-1] == ("severity", "trivial")

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 
-from support.faults.proxy import LatencyProxy
+from support.stack.latency_proxy import LatencyProxy
 
 
 async def _echo(reader, writer):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from support import parallel, parallel_console
+from support import parallel
+from support.report import parallel_console
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from support.processes import StackError, claim_port, require_binary
+from support.stack.processes import StackError, claim_port, require_binary
 
 
 def test_a_missing_binary_says_how_to_install_it():
@@ -38,7 +38,7 @@ def test_the_front_end_is_the_child_that_listens_on_the_port():
     import sys
     import time
 
-    from support.processes import child_listening, free_port
+    from support.stack.processes import child_listening, free_port
     port, other = free_port(), free_port()
     listen = ("import socket, time; s = socket.socket(); s.bind(('127.0.0.1', {})); "
               "s.listen(); time.sleep(60)")
@@ -68,7 +68,7 @@ def test_a_port_handed_to_one_stack_is_not_handed_to_another_within_the_minute(
         tmp_path, monkeypatch):
     """Two stacks booting at once each ask the kernel for a free port before their servers
     bind one; the kernel may answer both with the same port."""
-    from support import processes
+    from support.stack import processes
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     answers = iter([41000, 41000, 41000, 41001])
     monkeypatch.setattr(processes, "_kernel_free_port", lambda: next(answers))

@@ -13,7 +13,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from support.model_control import FakeModelError, FakeModelUnavailable, ModelControl
+from support.model.control import FakeModelError, FakeModelUnavailable, ModelControl
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_WITHIN_S = 20
@@ -32,7 +32,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("fake_llm") / "server.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "support.fake_llm", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "support.model.server", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,4 +1,4 @@
-"""The ledger's classification (support/ledger.py), fed plain data: judge() on what was
+"""The ledger's classification (support/probes/ledger.py), fed plain data: judge() on what was
 seen of one message, and the reader on frames, rows and queue entries made by hand."""
 
 import asyncio
@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from support.chat_client import ChatConnection, Reply
-from support.ledger import (ANSWERED, DUPLICATED, FAILED, LOST, REFUSED, REFUSED_BUT_KEPT,
+from support.chat.client import ChatConnection, Reply
+from support.probes.ledger import (ANSWERED, DUPLICATED, FAILED, LOST, REFUSED, REFUSED_BUT_KEPT,
                             UNSETTLED, Entry, Ledger, Seen, Sent, _settle, judge)
-from support.transcript import Transcript
+from support.chat.transcript import Transcript
 
 STORED = {"user_rows": 1}
 ANSWERED_OPEN = {**STORED, "replies": 1, "acked": True, "dones": 1, "connection_open": True}

@@ -9,7 +9,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from support.model_control import FakeModelError, ModelControl
+from support.model.control import FakeModelError, ModelControl
 
 from tests.support.test_fake_llm import base_url, client, model, stream_pieces, user  # noqa: F401
 

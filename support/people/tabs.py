@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 
-from support.chat_client import ChatConnection, Reply
+from support.chat.client import ChatConnection, Reply
 from support.eventually import Deadline
 
 OPEN_WITHIN_S = 10

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from behave import use_fixture
 
-from support.chat_client import Reply
-from support.fixtures import servers_restored
+from support.chat.client import Reply
+from support.stack.fixtures import servers_restored
 
 OUTAGE_CODE = "unavailable"
 CLOSE_TRY_AGAIN_LATER = 1013  # the WebSocket's "try again later"

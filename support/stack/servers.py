@@ -22,7 +22,7 @@ import time
 from urllib.parse import urlparse
 
 from support.eventually import eventually, truthy
-from support.faults.proxy import LatencyProxy
+from support.stack.latency_proxy import LatencyProxy
 
 API_BACK_WITHIN_S = 30
 

@@ -15,7 +15,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from support.eventually import Deadline, WaitTimeout
-from support.transcript import Frame, Transcript
+from support.chat.transcript import Frame, Transcript
 
 
 class ConnectionRefused(AssertionError):

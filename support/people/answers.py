@@ -13,9 +13,9 @@ agrees with itself, and only the comparison with the model's text shows it.
 
 from __future__ import annotations
 
-from support.chat_client import Reply
+from support.chat.client import Reply
 from support.eventually import eventually_async, truthy
-from support.model_requests import requests_about
+from support.model.sent import requests_about
 
 
 def assert_complete(reply: Reply):

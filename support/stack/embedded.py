@@ -32,8 +32,8 @@ import redis
 
 from support.config import REPO_ROOT, SuiteConfig
 from support.eventually import WaitTimeout, eventually, truthy
-from support.postgres import PostgresServer
-from support.processes import (
+from support.stack.postgres import PostgresServer
+from support.stack.processes import (
     Service,
     StackError,
     child_listening,
@@ -42,7 +42,7 @@ from support.processes import (
     require_binary,
     scratch_root,
 )
-from support.queue_probe import LIVE_WORKER_KEYS
+from support.probes.job_queue import LIVE_WORKER_KEYS
 
 WORKERS = 2
 # The engine's settings in the embedded stack, whatever the caller's environment holds: the
@@ -153,7 +153,7 @@ class EmbeddedStack:
             "--appendonly", "yes", "--save", "", "--daemonize", "no"])
 
     def _start_model(self, port: int):
-        self._service("model", [sys.executable, "-m", "support.fake_llm",
+        self._service("model", [sys.executable, "-m", "support.model.server",
                                 "--host", "127.0.0.1", "--port", str(port)], cwd=REPO_ROOT)
 
     def _start_engine(self, endpoints: Endpoints, port: int, redis_url: str | None = None,

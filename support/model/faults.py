@@ -1,4 +1,4 @@
-"""Faults of the scriptable model (support/fake_llm.py): what a provider does on a bad day.
+"""Faults of the scriptable model (support/model/server.py): what a provider does on a bad day.
 
 A fault holds for the next `times` completion requests, or for `for_ms` milliseconds from
 when it is set, then the model answers normally again. One fault at a time; setting another

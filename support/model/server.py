@@ -2,7 +2,7 @@
 
 Run it from the repository root:
 
-    python -m support.fake_llm --host 127.0.0.1 --port 8100
+    python -m support.model.server --host 127.0.0.1 --port 8100
 
 Model API (any model name and any API key are accepted):
 
@@ -59,10 +59,10 @@ Settings (default in brackets):
                                   with error code "context_length_exceeded" (before any fault
                                   is taken). A token is 4 characters of a message's text,
                                   rounded up per message, system messages included
-                                  (support/model_window.py). `--context-tokens N` sets it
+                                  (support/model/window.py). `--context-tokens N` sets it
                                   from the start, and a reset restores that value.
 
-Faults for the next N requests or for a while (support/model_faults.py lists them):
+Faults for the next N requests or for a while (support/model/faults.py lists them):
 
     GET    /control/fault              -> the fault in force, or null
     PUT    /control/fault              -> set one, e.g. {"kind": "status", "status": 429,
@@ -98,9 +98,9 @@ import uvicorn
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from support.model_faults import Fault, FaultPlan, faulty_stream
-from support.model_replies import message_text, reply_for, split_into_pieces
-from support.model_window import tokens_in, too_long
+from support.model.faults import Fault, FaultPlan, faulty_stream
+from support.model.replies import message_text, reply_for, split_into_pieces
+from support.model.window import tokens_in, too_long
 
 MODEL_ID = "fake-model"
 RECORD_LIMIT = 10_000

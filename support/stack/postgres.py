@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 
 from support.config import REPO_ROOT
-from support.processes import Service, StackError, postgres_bindir, run_as
+from support.stack.processes import Service, StackError, postgres_bindir, run_as
 
 SUPABASE_DIR = REPO_ROOT / "supabase"
 

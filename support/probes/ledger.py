@@ -64,8 +64,8 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from support import evidence
-from support.chat_client import ChatConnection, Reply
+from support.report import evidence
+from support.chat.client import ChatConnection, Reply
 from support.console import say
 from support.eventually import Deadline
 

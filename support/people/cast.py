@@ -13,12 +13,12 @@ import uuid
 from urllib.parse import urlencode
 from dataclasses import dataclass, field
 
-from support.bad_frames import content_of
-from support.chat_client import ChatConnection, ConnectionRefused, Reply
+from support.people.bad_frames import content_of
+from support.chat.client import ChatConnection, ConnectionRefused, Reply
 from support.eventually import Deadline
 from support.suite import Suite
-from support.tokens import SignIn, user_token
-from support.transcript import Transcript
+from support.people.tokens import SignIn, user_token
+from support.chat.transcript import Transcript
 
 REPLY_WITHIN_S = 30  # default bound for a whole reply
 CONNECT_WITHIN_S = 10

@@ -16,8 +16,8 @@ import os
 import signal
 
 from support.eventually import at_least, equal_to, eventually_async, present
-from support.queue_probe import QueueProbe
-from support.stack import WORKERS
+from support.probes.job_queue import QueueProbe
+from support.stack.embedded import WORKERS
 
 SETTLE_WITHIN_S = 30  # default bound for workers to stop or come back
 

@@ -1,6 +1,6 @@
 """What the scriptable model answers: a pure function of the messages it is given, so a
 scenario can tell from the answer what history the engine sent (the rules are listed in
-support/fake_llm.py's docstring), and how a reply is cut into streamed pieces."""
+support/model/server.py's docstring), and how a reply is cut into streamed pieces."""
 
 from __future__ import annotations
 

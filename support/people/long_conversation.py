@@ -7,14 +7,14 @@ a person says to outgrow it, and what the model must have been given then.
     assert_only_oldest_left_out(request, person)
 
 A turn is one of her messages and the reply to it. The size of a request or a turn is
-counted as the scriptable model counts it (support/model_window.py), so "fits" means what
+counted as the scriptable model counts it (support/model/window.py), so "fits" means what
 the model accepted, whatever the engine adds of its own (a system message).
 """
 
 from __future__ import annotations
 
-from support.model_requests import requests_about, turns
-from support.model_window import tokens_in, turn_tokens
+from support.model.sent import requests_about, turns
+from support.model.window import tokens_in, turn_tokens
 
 # What she says to fill the window: long enough that a few turns outgrow it, short enough
 # that many turns fit in the 200-token window of the scenarios.

@@ -1,4 +1,4 @@
-"""A synchronous client for the fake model's control API (see support/fake_llm.py).
+"""A synchronous client for the fake model's control API (see support/model/server.py).
 
     model = ModelControl("http://127.0.0.1:8100")
     model.behave_like(chunks=2, chunk_delay_ms=50)
@@ -52,7 +52,7 @@ class ModelControl:
     def fail_next(self, kind: str, *, times: int | None = None, for_ms: int | None = None,
                   **details: Any) -> dict[str, Any]:
         """Give the next `times` requests (or every request for `for_ms`) a fault; see
-        support/model_faults.py for the kinds and their details. Returns the fault."""
+        support/model/faults.py for the kinds and their details. Returns the fault."""
         return self._call("PUT", "/control/fault",
                           {"kind": kind, "times": times, "for_ms": for_ms, **details})
 

@@ -4,12 +4,12 @@
     label_scenario(scenario)         # before_scenario: story, severity, Rule tags
 
 and AllureFormatter, allure-behave 2.16.2's formatter with three gaps filled (use it in
-behave.ini as `support.report_meta:AllureFormatter`):
+behave.ini as `support.report.formatter:AllureFormatter`):
 
 - Scenarios inside a `Rule:` are reported. The stock formatter wraps only
   `feature.scenarios`, which leaves out a Rule's scenarios: they were missing from the report,
   and allure.attach() in their hooks raised KeyError (allure-python issue #886).
-- A scenario skipped for a reason (support/skips.py) is reported as skipped, with it.
+- A scenario skipped for a reason (support/report/skips.py) is reported as skipped, with it.
 - `allure.dynamic.label/story/severity/tag` work. Its listener implements no `add_label`
   hook, so these calls did nothing.
 
@@ -38,8 +38,9 @@ from allure_commons.mapping import parse_tag
 from allure_commons.model2 import Label
 from allure_commons.types import ALLURE_UNIQUE_LABELS, LabelType, Severity
 
-from support import parallel, skips
-from support.evidence import mask_secrets, secrets_of
+from support import parallel
+from support.report import skips
+from support.report.evidence import mask_secrets, secrets_of
 
 SEVERITIES = [severity.value for severity in Severity]  # blocker critical normal minor trivial
 SMOKE_SEVERITY = Severity.CRITICAL

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from support.model_requests import text_of
+from support.model.sent import text_of
 
 CHARACTERS_PER_TOKEN = 4
 REFUSAL_CODE = "context_length_exceeded"
