@@ -3,9 +3,9 @@
     driver.py      LoadRun: closed-loop people, open-loop arrival rates, a flood; progress
     caller.py      one person of a run on the suite's chat client; times every frame
     stats.py       per-message records and HDR histograms (ack, first piece, gap, reply)
-    report.py      the table, the raw figures as CSV, the plots, Allure attachments
+    figures.py     the table, the raw figures as CSV, the plots, Allure attachments
     pace.py        how fast the scriptable model answers (realistic, instant)
-    session.py     a load run inside a scenario, its ledger (support/probes/ledger.py) taken before
+    session.py     a load run inside a scenario, its ledger (support/probes/) taken before
                    it hangs up, and the queue emptied afterwards
     targets.py     the testing plan's targets as a spec's table names them
     sweep.py       the breaking point: baseline, throughput, constant rates; the safe range
