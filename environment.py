@@ -9,7 +9,7 @@ import signal
 import sys
 
 from support import parallel
-from support.report import evidence, formatter, parallel_console, skips
+from support.report import evidence, labels, parallel_console, run_facts, skips
 from support.config import ConfigError, load_config
 from support.stack.processes import StackError
 from support.suite import Suite
@@ -31,7 +31,7 @@ def before_all(context):
             parallel.stop_stack_on_sigterm()
             context.suite = parallel.keep(attach(context))
             report_stack(context.suite)
-            formatter.describe_run(context, context.suite, clear=False)
+            run_facts.describe_run(context, context.suite, clear=False)
         return
     # A CI time-out or a `kill` sends SIGTERM: leave through SystemExit so that atexit
     # stops the embedded stack, as Ctrl-C does.
@@ -39,7 +39,7 @@ def before_all(context):
     context.suite = attach(context)
     report_stack(context.suite)
     # A parallel run's results were cleared once, at its start.
-    formatter.describe_run(context, context.suite, clear=not parallel.in_parallel_run())
+    run_facts.describe_run(context, context.suite, clear=not parallel.in_parallel_run())
 
 
 def attach(context) -> Suite:
@@ -79,7 +79,7 @@ NEEDS = {
 
 
 def before_scenario(context, scenario):
-    formatter.label_scenario(scenario)
+    labels.label_scenario(scenario)
     context.evidence_attached = False
     for tag, (available, reason) in NEEDS.items():
         if tag in scenario.effective_tags and not available(context.suite):

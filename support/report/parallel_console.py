@@ -21,7 +21,7 @@ from pathlib import Path
 from behave.configuration import Configuration
 
 from support import parallel
-from support.report import formatter
+from support.report import run_facts
 from support.config import SuiteConfig
 from support.console import say
 
@@ -31,7 +31,7 @@ _run = {"started": None, "results": None}
 
 def results_dir() -> Path | None:
     """The Allure results folder behave.ini gives every worker."""
-    return formatter.allure_results_dir(Configuration(command_args=[]))
+    return run_facts.allure_results_dir(Configuration(command_args=[]))
 
 
 def start_run(config: SuiteConfig):
@@ -41,7 +41,7 @@ def start_run(config: SuiteConfig):
     _run["results"] = results_dir()
     if _run["results"] is not None:
         _run["results"].mkdir(parents=True, exist_ok=True)
-        formatter.clear_earlier_results(_run["results"])
+        run_facts.clear_earlier_results(_run["results"])
     shutil.rmtree(config.reports_dir / "stack", ignore_errors=True)
     say(f"Scenarios run in {parallel.processes_of_run()} processes, each on its own embedded stack "
         f"(its logs in {config.reports_dir / 'stack'}/worker-N/)")

@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from support.report import evidence
-from support.report.evidence import MASK, mask_secrets
+from support.report.secrets import MASK, mask_secrets, secrets_of
 from support.chat.transcript import Transcript
 
 SECRET = "a-jwt-secret-of-the-suite-0123456789"
@@ -90,7 +90,7 @@ def test_secrets_of_a_suite_come_from_its_endpoints_and_environment(monkeypatch)
     suite = SimpleNamespace(endpoints=SimpleNamespace(
         jwt_secret=SECRET, database_url="postgresql://u:db-password-1@h/db",
         redis_url="redis://h:6379/0"))
-    found = evidence.secrets_of(suite)
+    found = secrets_of(suite)
     assert {SECRET, "db-password-1", "key-from-the-environment"} <= set(found)
 
 

@@ -70,8 +70,7 @@ import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
-from support.report import evidence
-from support.report import formatter
+from support.report import evidence, labels, run_facts
 from support.chat.transcript import Transcript
 
 TOKEN = "{LEAKED_TOKEN}"
@@ -103,11 +102,11 @@ def before_all(context):
         run=lambda coroutine, within_s, what: asyncio.run(coroutine),
         queue=DownRedis(), db=Database(), model=None,
         stack=SimpleNamespace(services={{"engine": Log()}}))
-    formatter.describe_run(context, None)
+    run_facts.describe_run(context, None)
 
 
 def before_scenario(context, scenario):
-    formatter.label_scenario(scenario)
+    labels.label_scenario(scenario)
     ada = SimpleNamespace(name="Ada", user_id=str(uuid.uuid4()), conversations=["c1"])
     context.cast = SimpleNamespace(suite=context.suite, people={{"Ada": ada}},
                                    transcript=Transcript(), job_ids=set())

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 import pytest
 from behave.parser import parse_feature
 
-from support.report import formatter
-from support.report.formatter import CATEGORIES
+from support.report import run_facts
+from support.report.categories import CATEGORIES
+from support.report.labels import scenario_labels
 
 READ_PROPERTIES = """
 import { readFileSync } from "node:fs";
@@ -56,7 +57,7 @@ FAILURES = [
 # -- categories -------------------------------------------------------------------------
 
 def test_categories_json_is_written_in_allure_2_format(tmp_path):
-    path = formatter.write_categories(tmp_path / "results")
+    path = run_facts.write_categories(tmp_path / "results")
     written = json.loads(path.read_text())
     assert [category["name"] for category in written] == [
         "Product defects", "Broken environment", "Suite errors"]
@@ -115,7 +116,7 @@ def fake_suite(tmp_path, version_line='__version__ = "1.4.2"\n', queue=None):
 
 
 def test_environment_names_mode_url_and_versions(tmp_path):
-    properties = formatter.environment_properties(fake_suite(tmp_path))
+    properties = run_facts.environment_properties(fake_suite(tmp_path))
     assert properties["Mode"] == "embedded"
     assert properties["Engine URL"] == "ws://127.0.0.1:8123"
     assert properties["Engine version"] == "1.4.2"
@@ -132,7 +133,7 @@ def test_unknown_versions_say_so_instead_of_failing(tmp_path):
         async def info(self, section):
             raise ConnectionRefusedError("Connection refused")
     suite = fake_suite(tmp_path, version_line="", queue=SimpleNamespace(redis=DownRedis()))
-    properties = formatter.environment_properties(suite)
+    properties = run_facts.environment_properties(suite)
     assert properties["Engine version"] == "unknown"
     assert properties["Redis version"] == "unknown (Redis: ConnectionRefusedError)"
 
@@ -141,7 +142,7 @@ def test_allure_reads_the_environment_file_back_exactly(tmp_path, run_node):
     properties = {"Mode": "embedded", "Engine URL": "ws://127.0.0.1:8123",
                   "Odd = key: with #": " leading space, a\\backslash, = and :",
                   "Multi-line": "one\ntwo", "Unicode": "PostgreSQL 16 — “Grizz” ✓"}
-    path = formatter.write_environment(tmp_path, properties)
+    path = run_facts.write_environment(tmp_path, properties)
     assert path.name == "environment.properties"
     path.read_text(encoding="ascii")  # Java's properties encoding is Latin-1; stay ASCII
     assert run_node(READ_PROPERTIES, str(path)) == properties
@@ -149,7 +150,7 @@ def test_allure_reads_the_environment_file_back_exactly(tmp_path, run_node):
 
 def test_the_environment_file_is_masked(tmp_path):
     secret = "a-secret-that-must-not-show"
-    path = formatter.write_environment(
+    path = run_facts.write_environment(
         tmp_path, {"Database": f"postgresql://u:{secret}@h/db", "Other": secret}, [secret])
     assert secret not in path.read_text()
 
@@ -160,7 +161,7 @@ def test_describe_run_writes_both_files_where_the_allure_formatter_writes(tmp_pa
                              outputs=[SimpleNamespace(name="-"),
                                       SimpleNamespace(name=str(results))])
     context = SimpleNamespace(config=config)
-    assert formatter.describe_run(context, fake_suite(tmp_path)) == results
+    assert run_facts.describe_run(context, fake_suite(tmp_path)) == results
     assert (results / "categories.json").is_file()
     text = (results / "environment.properties").read_text()
     assert "Engine\\ version=1.4.2" in text
@@ -176,20 +177,20 @@ def test_describe_run_clears_an_earlier_runs_results_and_nothing_else(tmp_path):
         (results / name).write_text("from before")
     config = SimpleNamespace(format=["support.report.formatter:AllureFormatter"],
                              outputs=[SimpleNamespace(name=str(results))])
-    formatter.describe_run(SimpleNamespace(config=config), fake_suite(tmp_path))
+    run_facts.describe_run(SimpleNamespace(config=config), fake_suite(tmp_path))
     left = sorted(path.name for path in results.iterdir())
     assert left == ["categories.json", "environment.properties", "notes.txt"], left
 
 
 def test_describe_run_without_the_allure_formatter_writes_nothing(tmp_path):
     config = SimpleNamespace(format=["progress"], outputs=[SimpleNamespace(name="-")])
-    assert formatter.describe_run(SimpleNamespace(config=config), None) is None
+    assert run_facts.describe_run(SimpleNamespace(config=config), None) is None
 
 
 def test_describe_run_before_the_suite_started_still_says_what_it_knows(tmp_path):
     config = SimpleNamespace(format=["support.report.formatter:AllureFormatter"],
                              outputs=[SimpleNamespace(name=str(tmp_path))])
-    formatter.describe_run(SimpleNamespace(config=config), None)
+    run_facts.describe_run(SimpleNamespace(config=config), None)
     assert "Mode=not\\ started" not in (tmp_path / "environment.properties").read_text()
     assert "Mode=not started" in (tmp_path / "environment.properties").read_text()
 
@@ -231,21 +232,21 @@ def scenarios():
 
 
 def test_smoke_is_critical_unless_a_severity_tag_says_otherwise(scenarios):
-    assert formatter.scenario_labels(scenarios["Smoke without a severity"]) == [
+    assert scenario_labels(scenarios["Smoke without a severity"]) == [
         ("severity", "critical")]
-    assert formatter.scenario_labels(scenarios["Smoke with a severity"]) == [
+    assert scenario_labels(scenarios["Smoke with a severity"]) == [
         ("severity", "minor")]
-    assert formatter.scenario_labels(scenarios["Plain"]) == [("severity", "normal")]
+    assert scenario_labels(scenarios["Plain"]) == [("severity", "normal")]
 
 
 def test_a_rule_is_the_story_and_lends_its_tags(scenarios):
-    labels = formatter.scenario_labels(scenarios["Inside the rule"])
+    labels = scenario_labels(scenarios["Inside the rule"])
     assert labels == [("story", "The queue has limits"), ("owner", "queue-team"),
                       ("tag", "limits"), ("severity", "blocker")]
 
 
 def test_the_innermost_severity_wins(scenarios):
     outline = next(name for name in scenarios if name.startswith("Outline inside the rule"))
-    labels = formatter.scenario_labels(scenarios[outline])
+    labels = scenario_labels(scenarios[outline])
     assert ("story", "The queue has limits") in labels
     assert labels[-1] == ("severity", "trivial")
