@@ -19,7 +19,8 @@ from behave import given, then, when
 
 from support.people.answers import assert_answered_as_written, assert_as_written, assert_stored_as_written
 from support.console import say
-from support.people.outages import SERVERS, operate
+from support.people.outages import SERVERS
+from support.stack.fixtures import operate
 
 # 200 ms a piece, up to 20 pieces: the dozen-word answers here take about 3 s, and an
 # outage of 3 s outlasts what is left of them once they have started.

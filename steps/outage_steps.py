@@ -16,7 +16,8 @@ from parse_type import TypeBuilder
 
 from support.people.answers import assert_stored_as_written
 from support.people.outages import (REFUSED_WITHIN_S, SERVERS, TOLD_WITHIN_S,
-                                    assert_cut_off_for_now, assert_refused_for_now, operate)
+                                    assert_cut_off_for_now, assert_refused_for_now)
+from support.stack.fixtures import operate
 from support.probes.ledger import REFUSED, Sent, take_ledger
 
 TO_ADA = "Is anyone there?"  # her message while a server is away

@@ -38,7 +38,7 @@ from support.stack.fixtures import all_workers_back
 from support.probes.ledger import ANSWERED, sent_in, take_ledger
 from support.model.sent import requests_about
 from support.probes.job_queue import result_stream_ttl_ms, watch_job
-from support.stack.embedded import ENGINE_SETTINGS
+from support.stack.engine import ENGINE_SETTINGS
 
 SLOW = {"chunks": 10, "chunk_delay_ms": 150}  # 1.5 s an answer: time to act in the middle
 DEAD_LETTER_WITHIN_S = 60

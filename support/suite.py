@@ -24,7 +24,8 @@ from support.model.control import ModelControl
 from support.stack.processes import StackError
 from support.stack.queue_filler import QueueFiller
 from support.probes.job_queue import QueueProbe
-from support.stack.embedded import EmbeddedStack, Endpoints
+from support.stack.embedded import EmbeddedStack
+from support.stack.endpoints import Endpoints
 from support.stack.workers import WorkerControl
 
 

@@ -25,60 +25,80 @@ def _share(engine, primitive) -> str:
 
 
 def table(results: dict) -> str:
+    parts = results.get("primitives", {})
+    flood = results.get("flood", {})
     lines = [f"\nBench of the engine in {results.get('engine_dir', '?')}", "",
              "Primitives, alone on this machine, this run"]
-    parts = results.get("primitives", {})
+    lines += _primitive_lines(parts)
+    lines += ["", "Engine (latency ms as p50/p95/p99)"]
+    for key, what in WORKLOADS:
+        lines += _workload_lines(what, results.get(key))
+    lines += _flood_lines(flood)
+    lines += ["", "Engine / primitive"] + _share_lines(results, parts, flood)
+    lines += _driver_lines(results.get("drivers", {}))
+    return "\n".join(lines)
+
+
+def _primitive_lines(parts: dict) -> list[str]:
+    lines = []
     for key, what, unit in (("redis_xadd_per_s", "redis-py XADD, one client", "/s"),
                             ("postgres_inserts_per_s", "asyncpg INSERT, pool of 8", "/s"),
                             ("websocket_echo_frames_per_s", "websockets echo, 1 connection",
                              " frames/s")):
         lines.append(f"  {what:<34}{_rate(parts.get(key)):>10}{unit}")
-    lines += ["", "Engine (latency ms as p50/p95/p99)"]
-    for key, what in WORKLOADS:
-        figures = results.get(key)
-        if not figures or "error" in figures:
-            lines.append(f"  {what}: {(figures or {}).get('error', 'not measured')}")
-            continue
-        cpu = {name: ms for name, ms in figures["cpu_ms_per_reply"].items() if ms is not None}
-        failed = figures["messages"] - figures["endings"]["done"]
-        lines += [
-            f"  {what}: {figures['replies_per_s']:.1f} replies/s, {failed} of "
-            f"{figures['messages']} without a done, queue depth at most "
-            f"{figures['peak_queue_depth']}",
-            f"      ack {_three(figures['ack_ms'])}   first piece "
-            f"{_three(figures['first_piece_ms'])}   reply {_three(figures['reply_ms'])}   "
-            f"overhead p95 {fmt_ms(figures['overhead_p95_ms'])}",
-            f"      CPU ms per reply {sum(cpu.values()):.1f}: "
-            + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items())]
-    flood = results.get("flood", {})
+    return lines
+
+
+def _workload_lines(what: str, figures: dict | None) -> list[str]:
+    if not figures or "error" in figures:
+        return [f"  {what}: {(figures or {}).get('error', 'not measured')}"]
+    cpu = {name: ms for name, ms in figures["cpu_ms_per_reply"].items() if ms is not None}
+    failed = figures["messages"] - figures["endings"]["done"]
+    return [
+        f"  {what}: {figures['replies_per_s']:.1f} replies/s, {failed} of "
+        f"{figures['messages']} without a done, queue depth at most "
+        f"{figures['peak_queue_depth']}",
+        f"      ack {_three(figures['ack_ms'])}   first piece "
+        f"{_three(figures['first_piece_ms'])}   reply {_three(figures['reply_ms'])}   "
+        f"overhead p95 {fmt_ms(figures['overhead_p95_ms'])}",
+        f"      CPU ms per reply {sum(cpu.values()):.1f}: "
+        + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items())]
+
+
+def _flood_lines(flood: dict) -> list[str]:
     if "error" in flood or not flood:
-        lines.append(f"  admission flood: {flood.get('error', 'not measured')}")
-    else:
-        lines += [f"  admission flood, {flood['sent']:,} messages from 200 connections, model "
-                  f"stalled: {flood['admission_msgs_per_s']:,.0f} msgs/s",
-                  f"      {flood['taken_or_refused']:,} taken or refused in time "
-                  f"({flood['refused']:,} refused), ack {_three(flood['ack_ms'])}, "
-                  f"{flood['connections_dropped']} connections dropped"]
+        return [f"  admission flood: {flood.get('error', 'not measured')}"]
+    return [f"  admission flood, {flood['sent']:,} messages from 200 connections, model "
+            f"stalled: {flood['admission_msgs_per_s']:,.0f} msgs/s",
+            f"      {flood['taken_or_refused']:,} taken or refused in time "
+            f"({flood['refused']:,} refused), ack {_three(flood['ack_ms'])}, "
+            f"{flood['connections_dropped']} connections dropped"]
+
+
+def _share_lines(results: dict, parts: dict, flood: dict) -> list[str]:
     steady = results.get("steady", {})
     steady_rate = steady.get("replies_per_s") if "error" not in steady else None
     admitted = flood.get("admission_msgs_per_s")
     frames = steady_rate and steady_rate * FRAMES_PER_REPLY
-    lines += ["", "Engine / primitive"] + [
+    return [
         f"  {what:<42}{_share(engine, parts.get(primitive))}" for what, engine, primitive in (
             ("admission msgs/s / XADD/s", admitted, "redis_xadd_per_s"),
             ("admission msgs/s / INSERT/s", admitted, "postgres_inserts_per_s"),
             ("steady replies/s / INSERT/s", steady_rate, "postgres_inserts_per_s"),
             ("steady frames relayed/s / echo frames/s", frames,
              "websocket_echo_frames_per_s"))]
-    drivers = results.get("drivers", {})
+
+
+def _driver_lines(drivers: dict) -> list[str]:
     if drivers and "error" not in drivers:
-        lines += ["", "Load drivers, same engine, same load (50 people, realistic pace)"]
+        lines = ["", "Load drivers, same engine, same load (50 people, realistic pace)"]
         for key, what in (("suite", "suite driver (asyncio)"), ("locust", "Locust (gevent)")):
             one = drivers[key]
             lines.append(f"  {what:<26}{one['replies']:>6} replies, "
                          f"{one['cpu_s'] or 0:.2f} CPU-s, "
                          f"{_rate(one['msgs_per_cpu_s'])} msgs per CPU-s, "
                          f"reply p50 {fmt_ms(one['reply_p50_ms'])} ms")
-    elif drivers:
-        lines.append(f"  load drivers: {drivers['error']}")
-    return "\n".join(lines)
+        return lines
+    if drivers:
+        return [f"  load drivers: {drivers['error']}"]
+    return []

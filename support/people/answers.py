@@ -13,7 +13,7 @@ agrees with itself, and only the comparison with the model's text shows it.
 
 from __future__ import annotations
 
-from support.chat.client import Reply
+from support.chat.reply import Reply
 from support.eventually import eventually_async, truthy
 from support.model.sent import requests_about
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from support.chat.client import Reply
+from support.chat.reply import Reply
 from support.eventually import Deadline
 
 

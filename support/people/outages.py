@@ -1,7 +1,7 @@
 """What an engine must say while Redis or PostgreSQL is away (docs/contract.md, section 3,
 "When Redis or PostgreSQL is away", and section 1's close 1013).
 
-    servers = operate(context)               # the scenario puts every server back, pass or fail
+    servers = operate(context)     # support/stack/fixtures.py: every server back afterwards
     servers.stop("redis")
     assert_refused_for_now(reply)            # never acknowledged: `unavailable`, retry_after
     assert_cut_off_for_now(reply)            # acknowledged, then `unavailable`, never a done
@@ -14,22 +14,13 @@ try again: `retry_after`, a whole number of seconds, at least 1.
 
 from __future__ import annotations
 
-from behave import use_fixture
-
-from support.chat.client import Reply
-from support.stack.fixtures import servers_restored
+from support.chat.reply import Reply
 
 OUTAGE_CODE = "unavailable"
 CLOSE_TRY_AGAIN_LATER = 1013  # the WebSocket's "try again later"
 REFUSED_WITHIN_S = 45  # a message sent while a server is away (contract, section 3)
 TOLD_WITHIN_S = 90  # a reply being relayed when Redis goes away and stays away
 SERVERS = {"Redis": "redis", "PostgreSQL": "postgres"}  # as the feature names them
-
-
-def operate(context):
-    """Every step that breaks a server first makes sure the scenario puts it back."""
-    use_fixture(servers_restored, context)
-    return context.suite.servers
 
 
 def assert_says_when_to_retry(error: dict):

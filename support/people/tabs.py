@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 
-from support.chat.client import ChatConnection, Reply
+from support.chat.client import ChatConnection
+from support.chat.reply import Reply
 from support.eventually import Deadline
 
 OPEN_WITHIN_S = 10

@@ -9,10 +9,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-JOBS = "llm_jobs"
-GROUP = "llm_workers"
-DEAD_LETTERS = "llm_jobs:dead"
-LIVE_WORKER_KEYS = "llm_workers:alive:*"
+from support.stack.endpoints import DEAD_LETTERS, GROUP, JOBS, LIVE_WORKER_KEYS, RESULTS
 
 
 class QueueProbe:
@@ -108,7 +105,6 @@ class QueueProbe:
 
 # -- one job watched while it is written, and its result stream's lifetime ----------------
 
-RESULTS = "llm_results:{job_id}"
 WATCH_EVERY_S = 0.1
 
 

@@ -65,7 +65,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from support.report import evidence
-from support.chat.client import ChatConnection, Reply
+from support.chat.client import ChatConnection
+from support.chat.reply import Reply
 from support.console import say
 from support.eventually import Deadline
 

@@ -18,20 +18,20 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
-import os
 import secrets
 import shutil
 import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 
 from support.config import REPO_ROOT, SuiteConfig
 from support.eventually import WaitTimeout, eventually, truthy
+from support.stack.endpoints import LIVE_WORKER_KEYS, Endpoints
+from support.stack.engine import WORKERS, engine_command
 from support.stack.postgres import PostgresServer
 from support.stack.processes import (
     Service,
@@ -42,37 +42,8 @@ from support.stack.processes import (
     require_binary,
     scratch_root,
 )
-from support.probes.job_queue import LIVE_WORKER_KEYS
 
-WORKERS = 2
-# The engine's settings in the embedded stack, whatever the caller's environment holds: the
-# specs name the contract's limits (3000, 5000, 3 deliveries).
-ENGINE_SETTINGS = {
-    "QUEUE_SOFT_LIMIT": "3000", "QUEUE_HARD_LIMIT": "5000", "MAX_DELIVERIES": "3",
-    "RESULT_TTL_S": "300", "WORKER_CONCURRENCY": "256", "LOG_LEVEL": "INFO",
-    # Short enough that recovery scenarios finish quickly, long enough that a busy
-    # worker's heartbeat keeps its job.
-    "CLAIM_TIMEOUT_MS": "2000",
-    # Short, so a model that goes silent is given up on within a scenario's patience; a
-    # stalled model keeps its streams open with keep-alive comments, so a flood held for
-    # minutes is not timed out.
-    "LLM_TIMEOUT_S": "5",
-    # Below the 10 s the suite gives the launcher to stop, so no worker outlives it.
-    "SHUTDOWN_TIMEOUT_S": "5",
-    # The contract's per-connection rate limit: 30 frames in any 10 s.
-    "RATE_LIMIT_FRAMES": "60", "RATE_LIMIT_WINDOW_S": "10",
-}
 BOOT_TIMEOUT_S = 30
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """How the suite reaches a running engine and the servers behind it."""
-    engine_url: str  # ws://host:port
-    redis_url: str
-    database_url: str
-    jwt_secret: str
-    model_url: str | None  # http://host:port of the scriptable model, None if not ours
 
 
 def _http_ok(url: str) -> bool:
@@ -158,15 +129,8 @@ class EmbeddedStack:
 
     def _start_engine(self, endpoints: Endpoints, port: int, redis_url: str | None = None,
                       database_url: str | None = None):
-        env = {**os.environ, **ENGINE_SETTINGS,
-               "DATABASE_URL": database_url or endpoints.database_url,
-               "REDIS_URL": redis_url or endpoints.redis_url,
-               "LLM_BASE_URL": f"{endpoints.model_url}/v1", "LLM_API_KEY": "not-a-real-key",
-               "LLM_MODEL": "grizz-scripted", "SUPABASE_JWT_SECRET": endpoints.jwt_secret,
-               "HOST": "127.0.0.1", "PORT": str(port), "PYTHONUNBUFFERED": "1"}
-        engine_dir = self.config.engine_dir.resolve()
-        self._service("engine", [sys.executable, "launcher.py", "--workers", str(WORKERS)],
-                      cwd=engine_dir, env=env)
+        argv, env = engine_command(endpoints, port, redis_url, database_url)
+        self._service("engine", argv, cwd=self.config.engine_dir.resolve(), env=env)
 
     def _service(self, name: str, argv: list[str], **options) -> Service:
         service = Service(name, argv, self.logs_dir / f"{name}.log", **options).start()

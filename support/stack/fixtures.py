@@ -7,7 +7,7 @@ scenario inherits paused workers, filler jobs or a stalled model.
 
 from __future__ import annotations
 
-from behave import fixture
+from behave import fixture, use_fixture
 
 from support.eventually import equal_to, eventually_async
 
@@ -71,6 +71,12 @@ def servers_restored(context):
         suite.servers.restore()
         suite.run(suite.workers.wait_all_live(), 40, "waiting for the workers")
     wait_until_drained(suite)
+
+
+def operate(context):
+    """Every step that breaks a server first makes sure the scenario puts it back."""
+    use_fixture(servers_restored, context)
+    return context.suite.servers
 
 
 @fixture

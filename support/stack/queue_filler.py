@@ -15,7 +15,7 @@ import uuid
 
 import redis.asyncio as aioredis
 
-from support.probes.job_queue import GROUP, JOBS
+from support.stack.endpoints import GROUP, JOBS
 
 BATCH = 1000  # entries per pipeline round trip
 

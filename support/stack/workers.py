@@ -14,16 +14,25 @@ from __future__ import annotations
 
 import os
 import signal
+from typing import Protocol
 
 from support.eventually import at_least, equal_to, eventually_async, present
-from support.probes.job_queue import QueueProbe
-from support.stack.embedded import WORKERS
+from support.stack.engine import WORKERS
 
 SETTLE_WITHIN_S = 30  # default bound for workers to stop or come back
 
 
+class WorkerLookup(Protocol):
+    """What WorkerControl looks up in the job queue (the suite's QueueProbe is one): the
+    consumer names of the live workers, and the consumer holding a job."""
+
+    async def live_workers(self) -> list[str]: ...
+
+    async def consumer_holding(self, job_id: str) -> str | None: ...
+
+
 class WorkerControl:
-    def __init__(self, launcher_pid: int, queue: QueueProbe, workers: int = WORKERS):
+    def __init__(self, launcher_pid: int, queue: WorkerLookup, workers: int = WORKERS):
         self.launcher_pid = launcher_pid
         self.queue = queue
         self.workers = workers

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from support.chat.client import ChatConnection, Reply
+from support.chat.client import ChatConnection
+from support.chat.reply import Reply
 from support.probes.ledger import (ANSWERED, DUPLICATED, FAILED, LOST, REFUSED, REFUSED_BUT_KEPT,
                             UNSETTLED, Entry, Ledger, Seen, Sent, _settle, judge)
 from support.chat.transcript import Transcript
