@@ -12,7 +12,7 @@ from app.llm.window import TooLongForModel, turns_of
 from support.model.control import ModelControl
 from support.model.window import tokens_in
 from tests.engine.test_model_retries import chat_model, model  # noqa: F401
-from tests.support.test_fake_llm import base_url  # noqa: F401  (a fake model on a free port)
+from tests.support.test_model_server import base_url  # noqa: F401  (a fake model on a free port)
 
 
 def conversation(turns: int) -> list[dict]:

@@ -12,7 +12,7 @@ import pytest
 from app.core.config import load_settings
 from app.llm.client import MODEL_TRIES, ChatModel, ModelUnavailable, stream_attempt
 from support.model.control import ModelControl
-from tests.support.test_fake_llm import base_url  # noqa: F401  (a fake model on a free port)
+from tests.support.test_model_server import base_url  # noqa: F401  (a fake model on a free port)
 
 QUESTION = [{"role": "user", "content": "hello there"}]
 REPLY = "You said: hello there. This is message 1 of this conversation."

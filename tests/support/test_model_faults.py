@@ -11,7 +11,7 @@ from openai import OpenAI
 
 from support.model.control import FakeModelError, ModelControl
 
-from tests.support.test_fake_llm import base_url, client, model, stream_pieces, user  # noqa: F401
+from tests.support.test_model_server import base_url, client, model, stream_pieces, user  # noqa: F401
 
 HELLO = [user("hello there")]
 REPLY = "You said: hello there. This is message 1 of this conversation."

@@ -29,7 +29,7 @@ def free_loopback_port() -> int:
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_loopback_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("fake_llm") / "server.log"
+    log_path = tmp_path_factory.mktemp("model_server") / "server.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "support.model.server", "--host", "127.0.0.1", "--port", str(port)],
