@@ -4,6 +4,7 @@ and put the evidence of each failure into the Allure report. BehaveX calls the t
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -14,6 +15,7 @@ from support.config import ConfigError, load_config
 from support.stack.processes import StackError
 from support.suite import Suite
 from support.people.cast import Cast
+from support.probes import ledger
 
 
 def before_all_workers(context):
@@ -24,6 +26,10 @@ def before_all_workers(context):
 
 
 def before_all(context):
+    # Each ledger's counts go into the report as a `ledger` attachment (probes/ cannot
+    # import report/, so the ledger hands them here).
+    ledger.on_report(lambda details: evidence.attach(json.dumps(details, indent=2), "ledger",
+                                                     evidence.JSON))
     if parallel.in_worker():
         # BehaveX runs behave once per scenario: the worker's first run attaches.
         context.suite = parallel.kept_suite()

@@ -13,7 +13,8 @@ from support.people import crowd
 from support.console import say
 from support.eventually import equal_to, eventually
 from support.stack.fixtures import stalled_model
-from support.probes.ledger import ANSWERED, Sent, take_ledger
+from support.probes.ledger import take_ledger
+from support.probes.ledger_judge import ANSWERED, Sent
 from support.model.sent import question_of
 
 FLOOD_WITHIN_S = 300  # every message taken or turned away, on a busy machine

@@ -18,7 +18,8 @@ from support.people.answers import assert_stored_as_written
 from support.people.outages import (REFUSED_WITHIN_S, SERVERS, TOLD_WITHIN_S,
                                     assert_cut_off_for_now, assert_refused_for_now)
 from support.stack.fixtures import operate
-from support.probes.ledger import REFUSED, Sent, take_ledger
+from support.probes.ledger import take_ledger
+from support.probes.ledger_judge import REFUSED, Sent
 
 TO_ADA = "Is anyone there?"  # her message while a server is away
 

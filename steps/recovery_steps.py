@@ -35,7 +35,8 @@ from support.people.answers import assert_answered_as_written, assert_as_written
 from support.console import say
 from support.eventually import equal_to, eventually_async
 from support.stack.fixtures import all_workers_back
-from support.probes.ledger import ANSWERED, sent_in, take_ledger
+from support.probes.ledger import sent_in, take_ledger
+from support.probes.ledger_judge import ANSWERED
 from support.model.sent import requests_about
 from support.probes.job_queue import result_stream_ttl_ms, watch_job
 from support.stack.engine import ENGINE_SETTINGS

@@ -27,7 +27,8 @@ import random
 import time
 
 from support.console import say
-from support.probes.ledger import Ledger, Sent
+from support.probes.ledger import Ledger
+from support.probes.ledger_judge import Sent
 from support.load.caller import Caller
 from support.load.pace import MESSAGE_TEXT
 from support.load.stats import LoadStats, Message, ending_counts, fmt_ms

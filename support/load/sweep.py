@@ -23,7 +23,8 @@ from pathlib import Path
 
 from support.console import say
 from support.eventually import equal_to, eventually_async
-from support.probes.ledger import NEVER, TOLD_OF_FAILURE, account
+from support.probes.ledger import account
+from support.probes.ledger_judge import NEVER, TOLD_OF_FAILURE
 from support.load import figures
 from support.load.driver import LoadRun
 from support.load.pace import HUMAN_PACE_EVERY_S, HUMAN_PACE_PEOPLE

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from support.probes.ledger import ANSWERED, Entry, Ledger
+from support.probes.ledger import Ledger
+from support.probes.ledger_judge import ANSWERED, Entry
 from support.load import figures
 from support.load.caller import Caller
 from support.load.driver import LoadRun

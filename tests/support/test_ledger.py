@@ -1,5 +1,5 @@
-"""The ledger's classification (support/probes/ledger.py), fed plain data: judge() on what was
-seen of one message, and the reader on frames, rows and queue entries made by hand."""
+"""The ledger's classification (support/probes/ledger_judge.py), fed plain data: judge() on what
+was seen of one message, and the reader on frames, rows and queue entries made by hand."""
 
 import asyncio
 import json
@@ -9,8 +9,9 @@ import pytest
 
 from support.chat.client import ChatConnection
 from support.chat.reply import Reply
-from support.probes.ledger import (ANSWERED, DUPLICATED, FAILED, LOST, REFUSED, REFUSED_BUT_KEPT,
-                            UNSETTLED, Entry, Ledger, Seen, Sent, _settle, judge)
+from support.probes.ledger import Ledger, _settle
+from support.probes.ledger_judge import (ANSWERED, DUPLICATED, FAILED, LOST, REFUSED, REFUSED_BUT_KEPT,
+                                         UNSETTLED, Entry, Seen, Sent, judge)
 from support.chat.transcript import Transcript
 
 STORED = {"user_rows": 1}
