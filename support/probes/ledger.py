@@ -28,7 +28,7 @@ from support.console import say
 from support.eventually import Deadline
 from support.probes.ledger_judge import (ANSWERED, NEVER, OUTCOMES, TOLD_OF_FAILURE, UNSETTLED,
                                          Entry, Sent)
-from support.probes.ledger_reading import _Reader
+from support.probes.ledger_reading import LedgerReader
 
 POLL_S = 0.25
 EXAMPLES = 50  # reasons kept per outcome in the report
@@ -121,7 +121,7 @@ class Ledger:
 async def _settle(suite, sent: list[Sent], connections: list[ChatConnection],
                   within_s: float) -> Ledger:
     deadline = Deadline(within_s)
-    reader = _Reader(suite, sent, connections)
+    reader = LedgerReader(suite, sent, connections)
     loop = asyncio.get_running_loop()
     while True:
         began = loop.time()

@@ -44,7 +44,7 @@ class _Told:
         return job_id, [frames[position] for position in sorted(frames)]
 
 
-class _Reader:
+class LedgerReader:
     """Reads, round after round, what the stores and the sockets hold about the messages."""
 
     def __init__(self, suite, sent: list[Sent], connections: list[ChatConnection]):
