@@ -7,16 +7,20 @@ behave.ini as `support.report.formatter:AllureFormatter`):
 - A scenario skipped for a reason (support/report/skips.py) is reported as skipped, with it.
 - `allure.dynamic.label/story/severity/tag` work. Its listener implements no `add_label`
   hook, so these calls did nothing. labels.py gives each scenario its labels through them.
+
+It also writes under GRIZZ_REPORTS_DIR when a run is given one (run_facts.in_reports_dir).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import allure_commons
 from allure_behave.formatter import AllureFormatter as _StockFormatter
 from allure_commons.model2 import Label
 from allure_commons.types import ALLURE_UNIQUE_LABELS
 
-from support.report import skips
+from support.report import run_facts, skips
 
 
 class _DynamicLabels:
@@ -47,6 +51,7 @@ class AllureFormatter(_StockFormatter):
     makes allure.dynamic labels work. Same options, same output."""
 
     def __init__(self, stream_opener, config):
+        stream_opener.name = str(run_facts.in_reports_dir(Path(stream_opener.name)))
         super().__init__(stream_opener, config)
         self.dynamic_labels = _DynamicLabels(self.listener)
         skips.keep_in_report(self.listener)

@@ -21,7 +21,7 @@ from support import parallel
 from support.report.categories import CATEGORIES
 from support.report.secrets import mask_secrets, secrets_of
 
-DEFAULT_RESULTS_DIR = Path("reports") / "allure-results"
+DEFAULT_RESULTS_DIR = Path("reports") / "allure-results"  # behave.ini's outfiles
 
 
 def allure_results_dir(config) -> Path | None:
@@ -30,8 +30,18 @@ def allure_results_dir(config) -> Path | None:
     outputs = list(getattr(config, "outputs", None) or [])
     for name, output in zip(formats, outputs):
         if "allure" in str(name).lower():
-            return Path(output.name)
+            return in_reports_dir(Path(output.name))
     return None
+
+
+def in_reports_dir(results_dir: Path) -> Path:
+    """behave.ini's results folder, moved under GRIZZ_REPORTS_DIR when a run is given one:
+    `make mutants` gives each run its own, so that none clears the results of `make test`'s
+    scenarios, nor of another defect's run. A folder named on the command line stays."""
+    reports_dir = os.environ.get("GRIZZ_REPORTS_DIR")
+    if reports_dir and results_dir == DEFAULT_RESULTS_DIR:
+        return Path(reports_dir) / "allure-results"
+    return results_dir
 
 
 def engine_version(suite) -> str:

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -250,3 +251,16 @@ def test_the_innermost_severity_wins(scenarios):
     labels = scenario_labels(scenarios[outline])
     assert ("story", "The queue has limits") in labels
     assert labels[-1] == ("severity", "trivial")
+
+
+def test_a_run_given_its_own_reports_folder_keeps_its_allure_results_there(tmp_path, monkeypatch):
+    """make mutants gives each run GRIZZ_REPORTS_DIR, so that none clears another's results."""
+    monkeypatch.setenv("GRIZZ_REPORTS_DIR", str(tmp_path))
+    assert run_facts.in_reports_dir(Path("reports/allure-results")) == tmp_path / "allure-results"
+    assert run_facts.in_reports_dir(Path("named/on/the/command/line")) == \
+        Path("named/on/the/command/line")
+    config = SimpleNamespace(format=["support.report.formatter:AllureFormatter"],
+                             outputs=[SimpleNamespace(name="reports/allure-results")])
+    assert run_facts.allure_results_dir(config) == tmp_path / "allure-results"
+    monkeypatch.delenv("GRIZZ_REPORTS_DIR")
+    assert run_facts.allure_results_dir(config) == Path("reports/allure-results")
