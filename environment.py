@@ -10,7 +10,7 @@ import signal
 import sys
 
 from support import parallel
-from support.report import evidence, labels, parallel_console, run_facts, skips
+from support.report import evidence, labels, parallel_console, run_facts, skips, timeline_events
 from support.config import ConfigError, load_config
 from support.stack.processes import StackError
 from support.suite import Suite
@@ -19,6 +19,7 @@ from support.probes import ledger
 
 
 def before_all_workers(context):
+    timeline_events.load_drawing()
     try:
         parallel_console.start_run(load_config())
     except ConfigError as problem:
@@ -94,9 +95,19 @@ def before_scenario(context, scenario):
     if context.suite.model:
         context.suite.model.reset()
     context.cast = Cast(context.suite)
+    context.recording = timeline_events.Recording(context.suite, context.cast)
+
+
+def before_step(context, step):
+    recording = getattr(context, "recording", None)
+    if recording is not None:
+        recording.step_started(step)
 
 
 def after_step(context, step):
+    recording = getattr(context, "recording", None)
+    if recording is not None:
+        recording.step_ended(step)
     cast = getattr(context, "cast", None)
     if cast is not None and step.status.has_failed():
         # The failed step is still open in Allure here, so the evidence lands on it.
@@ -115,6 +126,7 @@ def after_scenario(context, scenario):
         cast.leave()
     finally:
         evidence.attach_transcript(cast)
+        timeline_events.attach_timeline(context.recording, scenario)
         context.cast = None
         if parallel.in_parallel_run():
             parallel_console.scenario_line(scenario)

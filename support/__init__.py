@@ -8,6 +8,7 @@ The run as a whole, which every room may use:
     loop.py        the one asyncio event loop of a run, on a background thread
     console.py     what a console reader sees, pass or fail
     parallel.py    scenarios in several processes, each on a stack of its own
+    happenings.py  what the suite did to the engine's processes and servers, and when
 
 The rooms, each with its map in its __init__.py; each uses only those above it here:
 

@@ -27,6 +27,10 @@ class BackgroundLoop:
             future.cancel()
             raise AssertionError(f"{what}: not finished after {within_s} s") from None
 
+    def start(self, coroutine) -> concurrent.futures.Future:
+        """Run the coroutine on the loop in the background; cancel() the future to stop it."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
     def close(self, within_s: float = 5.0):
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(within_s)

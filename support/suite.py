@@ -11,12 +11,13 @@ import asyncio
 import atexit
 import re
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 import redis
 
 from support.config import SuiteConfig
+from support.happenings import Happenings
 from support.probes.database import DatabaseProbe
 from support.stack.servers import ServerFaults
 from support.loop import BackgroundLoop
@@ -39,12 +40,14 @@ class Suite:
     model: ModelControl | None
     filler: QueueFiller
     stack: EmbeddedStack | None = None
+    happenings: Happenings = field(default_factory=Happenings)  # what the suite did, for the timeline
 
     @property
     def workers(self) -> WorkerControl:
         """Control of the worker processes: only where the suite runs them itself."""
         assert self.stack is not None, "operating the workers needs the embedded stack"
-        return WorkerControl(self.stack.services["engine"].process.pid, self.queue)
+        return WorkerControl(self.stack.services["engine"].process.pid, self.queue,
+                             happenings=self.happenings)
 
     @property
     def servers(self) -> ServerFaults:

@@ -27,6 +27,7 @@ def run_load(suite, label: str, load, people: int, over_s: float, within_s: floa
     print and attach the figures. Bounded by within_s + DRAIN_S + LEDGER_S."""
     run = LoadRun(label, suite.endpoints.engine_url, suite.endpoints.jwt_secret,
                   queue=suite.queue)
+    suite.happenings.overhear(run.transcript)  # its people are drawn on the timeline too
 
     async def go():
         try:

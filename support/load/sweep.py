@@ -130,6 +130,7 @@ class Sweep:
     def _step(self, label: str, loop: str, load, people: int, rate: float = 0.0) -> SweepStep:
         run = LoadRun(f"sweep {label}", self.suite.endpoints.engine_url,
                       self.suite.endpoints.jwt_secret, queue=self.suite.queue)
+        self.suite.happenings.overhear(run.transcript)  # drawn on the timeline too
 
         async def go():
             try:

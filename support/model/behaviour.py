@@ -85,6 +85,10 @@ class RequestLog:
         self._records.append(entry)
         return entry
 
+    def ended(self, entry: dict[str, Any]) -> None:
+        """The answer's last byte went out (or its stream was dropped): ended_at."""
+        entry["ended_at"] = datetime.now(timezone.utc).isoformat()
+
     def since(self, seq: int) -> list[dict[str, Any]]:
         return [entry for entry in self._records if entry["seq"] > seq]
 

@@ -46,6 +46,7 @@ async def respond(body: dict[str, Any], model: ScriptedModel) -> Response:
     )
     if failure:
         await model.released.wait()
+        model.log.ended(entry)
         if refusal:
             return JSONResponse(refusal, status_code=400)
         return error_response(failure, f"Simulated failure of the fake model (status {failure}).",
@@ -58,7 +59,20 @@ async def respond(body: dict[str, Any], model: ScriptedModel) -> Response:
         stream=stream,
         include_usage=_wants_usage(body.get("stream_options")),
     )
-    return await answer(completion, behaviour, fault, model.released)
+    response = await answer(completion, behaviour, fault, model.released)
+    if isinstance(response, StreamingResponse):
+        response.body_iterator = _ending(response.body_iterator, lambda: model.log.ended(entry))
+    else:
+        model.log.ended(entry)
+    return response
+
+
+async def _ending(events: AsyncIterator[str], ended) -> AsyncIterator[str]:
+    try:
+        async for event in events:
+            yield event
+    finally:
+        ended()
 
 
 # --- Responses -------------------------------------------------------------------------

@@ -73,10 +73,10 @@ A non-streamed reply waits as long as its stream would have: first_chunk_delay_m
 chunk_delay_ms for each piece.
 
 Every completion request with a valid body is recorded, failed ones too, as
-{"seq", "received_at", "model", "stream", "messages", "tokens", "reply", "status", "fault"}
-where "tokens" is the request's size by the window's rule, "reply" is null for a failed
-request, "status" is the HTTP status it was answered with and "fault" the kind of fault it
-got, or null. Sequence
+{"seq", "received_at", "model", "stream", "messages", "tokens", "reply", "status", "fault"},
+and "ended_at" once its last byte went out or its stream was dropped, where "tokens" is the
+request's size by the window's rule, "reply" is null for a failed request, "status" is the
+HTTP status it was answered with and "fault" the kind of fault it got, or null. Sequence
 numbers rise for the life of the process and are not reused after a reset, so a mark taken
 from "last_seq" stays valid. Only the latest RECORD_LIMIT requests are kept.
 

@@ -71,6 +71,12 @@ class QueueProbe:
         return [{"entry_id": entry_id, **fields} for entry_id, fields in entries
                 if fields.get("job_id") in job_ids]
 
+    async def dead_letters_since(self, unix_ms: int) -> list[dict]:
+        """The dead letters written since then; dead_letter_id, their own entry id, starts with
+        when, in Unix ms (an engine may keep the job's entry_id among the fields)."""
+        entries = await self.redis.xrange(DEAD_LETTERS, min=f"{max(0, unix_ms)}-0")
+        return [{**fields, "dead_letter_id": entry_id} for entry_id, fields in entries]
+
     async def pending_entries(self, count: int = 100) -> list[dict]:
         try:
             return await self.redis.xpending_range(JOBS, GROUP, min="-", max="+", count=count)

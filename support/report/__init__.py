@@ -12,6 +12,13 @@ hooks (environment.py) and behave.ini use this package; nothing else in support/
                          the queue, the rows, the model's requests and the logs (after_step)
     secrets.py           what never appears in the report: secrets masked in every
                          attachment and in environment.properties
+    timeline_events.py   the timeline of a scenario: steps' times and the queue's depth kept
+                         while it runs (before_scenario, before_step, after_step), the rest
+                         read and the picture attached when it ends (after_scenario)
+    timeline_marks.py    what was recorded, as marks and spans in lanes; secrets masked
+    timeline.py          what a timeline holds (marks, spans, steps, depth); draw(), picture()
+    timeline_layout.py   what the picture shows: lanes, folded lanes, densities, labels
+    timeline_drawing.py  the PNG, with matplotlib, under 1 MB
     skips.py             scenarios this run cannot carry out, skipped with the reason
                          (before_scenario), summed up (after_all), kept in the report
     parallel_console.py  what a parallel run prints: its start (before_all_workers), a line

@@ -36,12 +36,18 @@ class ServerFaults:
 
     def stop(self, name: str):
         self.stack.stop_server(name)
+        self.suite.happenings.begin(name, "down", "stopped")
 
     def start(self, name: str):
         self.stack.start_server(name)
+        self.suite.happenings.end(name, "down")
 
     def restart(self, name: str):
-        self.stack.restart_server(name)
+        self.suite.happenings.begin(name, "down", "restart")
+        try:
+            self.stack.restart_server(name)
+        finally:
+            self.suite.happenings.end(name, "down")
 
     def outage(self, name: str, down_s: float, while_down=lambda: None):
         """Stop the server, call while_down(), keep the server down until down_s have passed
@@ -49,24 +55,26 @@ class ServerFaults:
         enough that the engine's quick reconnection retries run out and its slower
         recovery paths are the ones tested."""
         stopped = time.monotonic()
-        self.stack.stop_server(name)
+        self.stop(name)
         try:
             while_down()
             time.sleep(max(0.0, down_s - (time.monotonic() - stopped)))
         finally:
-            self.stack.start_server(name)
+            self.start(name)
 
     def kill_api(self) -> tuple[int, int]:
         """SIGKILL the API process; return (its pid, the pid of the one that replaced it)."""
         killed = self.stack.api_pid()
         assert killed is not None, "no API process found under the launcher"
         os.kill(killed, signal.SIGKILL)
+        self.suite.happenings.mark("API", "killed", f"pid {killed}")
 
         def replaced():
             pid = self.stack.api_pid()
             return pid if pid not in (None, killed) and self.stack.engine_healthy() else None
         new = eventually(replaced, truthy("a new, healthy API process"), API_BACK_WITHIN_S,
                          f"the API process after killing pid {killed}", interval_s=0.1)
+        self.suite.happenings.mark("API", "restarted", f"pid {new}")
         return killed, new
 
     def slow_network(self, delay_ms: int):
@@ -82,6 +90,9 @@ class ServerFaults:
             self.proxies[server] = proxy
             proxied[server] = url.replace(f":{target.port}/", f":{proxy.port}/", 1)
         self.stack.restart_engine(redis_url=proxied["Redis"], database_url=proxied["PostgreSQL"])
+        for lane in ("redis", "postgres"):
+            self.suite.happenings.begin(lane, "delay", f"+{delay_ms} ms each way")
+        self.suite.happenings.mark("API", "restarted", "behind the proxies")
 
     def network_delay_ms(self) -> int:
         """The delay each way of the slow network (the same to both servers)."""
@@ -102,9 +113,12 @@ class ServerFaults:
         """Both servers running, the engine on its own addresses and healthy, no proxies."""
         for name in ("redis", "postgres"):
             if not self.stack.server_running(name):
-                self.stack.start_server(name)
+                self.start(name)
         if self.stack.engine_overrides or not self.stack.engine_healthy():
             self.stack.restart_engine()
+            self.suite.happenings.mark("API", "restarted", "restored")
         for proxy in self.proxies.values():
             self.suite.run(proxy.stop(), 10, "stopping a latency proxy")
         self.proxies.clear()
+        for lane in ("redis", "postgres"):
+            self.suite.happenings.end(lane, "delay")

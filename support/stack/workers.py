@@ -17,6 +17,7 @@ import signal
 from typing import Protocol
 
 from support.eventually import at_least, equal_to, eventually_async, present
+from support.happenings import Happenings
 from support.stack.engine import WORKERS
 
 SETTLE_WITHIN_S = 30  # default bound for workers to stop or come back
@@ -32,10 +33,12 @@ class WorkerLookup(Protocol):
 
 
 class WorkerControl:
-    def __init__(self, launcher_pid: int, queue: WorkerLookup, workers: int = WORKERS):
+    def __init__(self, launcher_pid: int, queue: WorkerLookup, workers: int = WORKERS,
+                 happenings: Happenings | None = None):
         self.launcher_pid = launcher_pid
         self.queue = queue
         self.workers = workers
+        self.happenings = happenings or Happenings()
 
     async def live_consumers(self) -> list[str]:
         """Live workers of this engine: a killed worker's key outlives it by up to 5 s, so
@@ -48,14 +51,17 @@ class WorkerControl:
 
     async def pause(self, within_s: float = SETTLE_WITHIN_S):
         os.kill(self.launcher_pid, signal.SIGUSR1)
+        self.happenings.begin("workers", "paused", "all paused")
         await eventually_async(self.live, equal_to(0), within_s, "live workers after pausing")
 
     async def resume(self, within_s: float = SETTLE_WITHIN_S):
         os.kill(self.launcher_pid, signal.SIGUSR2)
+        self.happenings.end("workers", "paused")
         await self.wait_all_live(within_s)
 
     async def wait_all_live(self, within_s: float = SETTLE_WITHIN_S):
         await eventually_async(self.live, at_least(self.workers), within_s, "live workers")
+        self.happenings.mark("workers", "restarted", f"{self.workers} live")
 
     async def holder_of(self, job_id: str, within_s: float = 10) -> tuple[str, int]:
         """The consumer that has the job in hand, and its pid."""
@@ -69,6 +75,7 @@ class WorkerControl:
         consumer, pid = await self.holder_of(job_id)
         self._check_ours(consumer, pid)
         os.kill(pid, signal_number)
+        self._record_signal(pid, signal_number)
         return pid
 
     async def crash_any(self) -> str:
@@ -76,7 +83,18 @@ class WorkerControl:
         live = await self.live_consumers()
         assert live, "no live worker to crash"
         os.kill(_pid_of(live[0]), signal.SIGKILL)
+        self._record_signal(_pid_of(live[0]), signal.SIGKILL)
         return live[0]
+
+    def _record_signal(self, pid: int, signal_number: int):
+        lane, name = f"worker {pid}", signal.Signals(signal_number).name
+        if signal_number == signal.SIGSTOP:
+            self.happenings.begin(lane, "paused", name)
+        elif signal_number == signal.SIGCONT:
+            self.happenings.end(lane, "paused")
+        else:
+            self.happenings.mark(lane, "killed" if signal_number == signal.SIGKILL else "stopped",
+                                 name)
 
     def _check_ours(self, consumer: str, pid: int):
         if not _is_child_of(pid, self.launcher_pid):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.report.devtools import attachment_shown
 from tests.report.test_report_in_browser import REPORT, counts, rendered
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -100,8 +101,9 @@ def test_each_process_kept_its_stack_logs_apart(parallel_run):
         assert (worker / "engine.log").stat().st_size > 0
 
 
-def test_the_report_shows_every_scenario_and_the_evidence_of_the_failed_one(
-        parallel_run, chromium):
+def failed_scenario_page(parallel_run, chromium) -> str:
+    """The address of the planted failure's page in the report, once the summary shows the
+    run's counts."""
     url = (parallel_run["report"].parent / "allure-report-single.html").as_uri()
     summary = rendered(chromium, url)
     total = len(parallel_run["expected"])
@@ -109,9 +111,23 @@ def test_the_report_shows_every_scenario_and_the_evidence_of_the_failed_one(
     titles = summary.text("tree-leaf-title")  # the tree opens on the failed scenarios
     assert PLANTED in titles, titles
     leaves = [attributes for testid, attributes in summary.elements if testid == "tree-leaf"]
-    failed = rendered(chromium, f"{url}#{leaves[titles.index(PLANTED)]['id']}",
+    return f"{url}#{leaves[titles.index(PLANTED)]['id']}"
+
+
+def test_the_report_shows_every_scenario_and_the_evidence_of_the_failed_one(
+        parallel_run, chromium):
+    failed = rendered(chromium, failed_scenario_page(parallel_run, chromium),
                       shows="test-result-attachment-header")
     attachments = " | ".join(failed.text("test-result-attachment-header"))
     for evidence in ("WebSocket transcript", "Redis queue state",
-                     "PostgreSQL rows of this scenario", "engine log (last 80 lines)"):
+                     "PostgreSQL rows of this scenario", "engine log (last 80 lines)", "timeline"):
         assert evidence in attachments, attachments
+
+
+def test_the_failed_scenarios_timeline_is_shown_when_opened(parallel_run, chromium):
+    """A picture the browser draws, not only a name: opened, it shows an image as wide as
+    the picture was drawn (12 inches at 72 points an inch)."""
+    shown = attachment_shown(chromium, failed_scenario_page(parallel_run, chromium), "timeline")
+    assert "error" not in shown, shown
+    assert shown["tag"] == "IMG" and shown["natural_width"] >= 800, shown
+    assert shown["shown_width"] >= 400 and shown["shown_height"] >= 100, shown

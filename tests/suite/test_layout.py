@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = ROOT / "support"
 
-BASE = {"config", "console", "eventually", "loop", "parallel"}
+BASE = {"config", "console", "eventually", "happenings", "loop", "parallel"}
 PACKAGES = {"stack", "model", "chat", "probes", "people", "report", "load"}
 EVERYTHING = {"base", "suite"} | PACKAGES
 MAY_IMPORT = {
