@@ -91,18 +91,20 @@ def lane_order(marks: list, spans: list) -> list[str]:
 
 
 def masked(timeline: Timeline, secrets: list[str]) -> Timeline:
-    """Nothing mask_secrets() would mask appears in the picture: masked first, then cut short
-    (a secret cut first would no longer be recognised)."""
-    def clean(text: str) -> str:
+    """Nothing mask_secrets() would mask appears in the picture. Labels are masked first, then
+    cut short (a secret cut first would no longer be recognised); the title and the steps are
+    left whole, for the drawing to fit."""
+    def clean(text: str, most: int = 10_000) -> str:
         text = mask_secrets(text, secrets)
-        return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
+        return text if len(text) <= most else text[:most - 1] + "…"
     timeline.title = clean(timeline.title)
-    timeline.marks = [Mark(clean(m.lane), m.at_ms, m.kind, clean(m.label)) for m in timeline.marks]
-    timeline.spans = [Span(clean(s.lane), s.start_ms, s.end_ms, s.kind, clean(s.label))
-                      for s in timeline.spans]
+    timeline.marks = [Mark(clean(m.lane, LABEL_CHARS), m.at_ms, m.kind, clean(m.label, LABEL_CHARS))
+                      for m in timeline.marks]
+    timeline.spans = [Span(clean(s.lane, LABEL_CHARS), s.start_ms, s.end_ms, s.kind,
+                           clean(s.label, LABEL_CHARS)) for s in timeline.spans]
     timeline.steps = [Step(clean(s.keyword_and_text), s.start_ms, s.end_ms, s.status)
                       for s in timeline.steps]
-    timeline.lane_order = [clean(lane) for lane in timeline.lane_order or []]
+    timeline.lane_order = [clean(lane, LABEL_CHARS) for lane in timeline.lane_order or []]
     return timeline
 
 

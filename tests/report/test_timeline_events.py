@@ -214,3 +214,19 @@ def test_a_worker_started_during_the_scenario_shows_when_it_came(loop):
     recording.stop()
     assert [(m.lane, m.kind, m.label) for m in timeline.marks] == [
         ("worker 13", "restarted", "started")]
+
+
+def test_labels_are_cut_short_but_the_title_and_steps_stay_whole(loop):
+    suite, cast = make_suite(loop)
+    recording = Recording(suite, cast)
+    frame(cast.transcript, "Ada#1", "received", {"type": "error", "code": "x" * 100})
+    step = SimpleNamespace(keyword="Then", name="she receives one complete answer, " * 3,
+                           status=SimpleNamespace(name="failed"))
+    recording.step_started(step)
+    recording.step_ended(step)
+    title = "An answer cut off by a crashed worker is written again, once, by another"
+    timeline = recording.timeline(title)
+    recording.stop()
+    assert timeline.title == title
+    assert timeline.steps[0].keyword_and_text == f"Then {step.name}"
+    assert len(timeline.marks[0].label) == 60 and timeline.marks[0].label.endswith("…")
