@@ -55,11 +55,6 @@ class Happenings:
                     event.ended = time.monotonic()
                     return
 
-    def is_open(self, lane: str, kind: str) -> bool:
-        with self._lock:
-            return any(event.lane == lane and event.kind == kind and event.ended is None
-                       for event in self.events)
-
     def overhear(self, transcript):
         """Draw this transcript's connections too (a load run keeps its own)."""
         with self._lock:

@@ -14,7 +14,7 @@ for neither. The picture is made in two steps, each in its own module:
     timeline_layout.py   layout(timeline): what is drawn, as plain values (lanes shown and in
                          which order, lanes folded, marks drawn one by one or as a density,
                          overlapping spans on sub-rows, labels kept, step bands); pure
-    timeline_drawing.py  render(layout): the PNG bytes, with matplotlib's Figure API (no
+    timeline_drawing.py  figure(layout), png(figure): the picture, with matplotlib's Figure API (no
                          pyplot, no global state), always under MAX_PNG_BYTES
 
 Lane names: a person's connection is "<name>#<n>" ("Ada#1"), and only those lanes fold into
@@ -101,7 +101,7 @@ class Timeline:
     lane_order: list[str] | None = None  # None: lanes in the order their first event happened
 
 
-# -- what is drawn: layout() makes it, render() draws it ------------------------------------
+# -- what is drawn: layout() makes it, figure() draws it -------------------------------------
 
 @dataclass(frozen=True)
 class DrawnSpan:
@@ -163,10 +163,10 @@ def style(kind: str) -> Style:
 
 def draw(timeline: Timeline) -> bytes:
     """The timeline as PNG bytes (under 1 MB whatever it holds)."""
-    from support.report.timeline_drawing import render  # matplotlib only when drawing
+    from support.report.timeline_drawing import figure, png  # matplotlib only when drawing
     from support.report.timeline_layout import layout
 
-    return render(layout(timeline))
+    return png(figure(layout(timeline)))
 
 
 def picture(timeline: Timeline) -> tuple[bytes, str]:
@@ -177,12 +177,12 @@ def picture(timeline: Timeline) -> tuple[bytes, str]:
 
     import matplotlib
 
-    from support.report.timeline_drawing import MAX_PNG_BYTES, figure, render
+    from support.report.timeline_drawing import MAX_PNG_BYTES, figure, png
     from support.report.timeline_layout import layout
 
-    drawn, buffer = layout(timeline), io.BytesIO()
+    fig, buffer = figure(layout(timeline)), io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "timeline"}):
-        figure(drawn).savefig(buffer, format="svg")  # a Figure without pyplot: nothing to close
+        fig.savefig(buffer, format="svg")
     if buffer.tell() <= MAX_PNG_BYTES:
         return buffer.getvalue(), "svg"
-    return render(drawn), "png"
+    return png(fig), "png"  # the same figure: drawn once, saved twice

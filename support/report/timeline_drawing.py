@@ -1,4 +1,4 @@
-"""A timeline's Layout (timeline_layout.py) as PNG bytes, with matplotlib's Figure API: no
+"""A timeline's Layout (timeline_layout.py) as a Figure, with matplotlib's Figure API: no
 pyplot, so no global registry of figures to leak into and no state shared between threads.
 
 From top to bottom: the title and a summary, a strip of the steps (the failed one red, its
@@ -33,9 +33,9 @@ STEP_FILL = {"passed": ("#f3f3f3", "#e4ede4"), "failed": ("#fde0e0", "#f4a3a3"),
 FAILED_TEXT = "#a50000"
 
 
-def render(layout: Layout) -> bytes:
-    """PNG bytes under MAX_PNG_BYTES: at 100 dpi, or fewer dots per inch if it would not fit."""
-    fig = figure(layout)  # without pyplot: garbage once it is dropped, nothing to close
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes under MAX_PNG_BYTES: at 100 dpi, or fewer dots per inch if it
+    would not fit. A Figure without pyplot is garbage once dropped: nothing to close."""
     for dpi in DPIS:
         fig.savefig(buffer := io.BytesIO(), format="png", dpi=dpi)
         if buffer.tell() <= MAX_PNG_BYTES:

@@ -1,5 +1,5 @@
 """What a timeline picture shows, decided before anything is drawn: layout(timeline) returns
-plain values (Layout) that timeline_drawing.render() turns into pixels, so tests check what is
+plain values (Layout) that timeline_drawing.figure() turns into pixels, so tests check what is
 drawn (lanes and their order, lanes folded, marks one by one or as a density, labels kept)
 without reading pixels back.
 

@@ -1,4 +1,4 @@
-"""The timeline picture: what layout() decides to draw, what render() puts in the pixels, the
+"""The timeline picture: what layout() decides to draw, what figure() and png() put in the pixels, the
 size and time of the worst case, and odd input that must never raise."""
 
 import io
@@ -14,7 +14,7 @@ from PIL import Image
 
 from support.report import timeline_drawing
 from support.report.timeline import Mark, Span, Step, Timeline, draw, picture
-from support.report.timeline_drawing import figure, render
+from support.report.timeline_drawing import figure, png
 from support.report.timeline_layout import DENSE_LANE, MAX_LANES, layout
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -82,9 +82,9 @@ def worst_case(seed: int = 7) -> Timeline:
     return Timeline("100 people chat at once for ten minutes", marks, spans, steps, depth)
 
 
-def png_size(png: bytes) -> tuple[int, int]:
-    assert png[:8] == PNG_SIGNATURE
-    with Image.open(io.BytesIO(png)) as image:
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG_SIGNATURE
+    with Image.open(io.BytesIO(data)) as image:
         image.load()
         return image.size
 
@@ -224,14 +224,14 @@ def test_the_worst_case_folds_its_lanes_and_stays_under_1_mb(capsys):
     started, cpu_started = time.perf_counter(), time.process_time()
     drawn = layout(timeline)
     laid_out = time.perf_counter()
-    png = render(drawn)
+    picture = png(figure(drawn))
     ended, cpu = time.perf_counter(), time.process_time() - cpu_started
     with capsys.disabled():  # the time is printed, not asserted: other processes share the CPU
         print(f"\nworst case: {len(timeline.marks):,} marks, {len(timeline.spans):,} spans: "
               f"layout {laid_out - started:.2f} s, render {ended - laid_out:.2f} s "
-              f"({cpu:.2f} s of CPU), {len(png):,} bytes")
-    assert len(png) < 1_000_000
-    assert png_size(png)[0] == 1200  # fitted at the first dpi
+              f"({cpu:.2f} s of CPU), {len(picture):,} bytes")
+    assert len(picture) < 1_000_000
+    assert png_size(picture)[0] == 1200  # fitted at the first dpi
     assert len(drawn.lanes) == MAX_LANES and drawn.folded == 150 - (MAX_LANES - 1)
     folded = next(lane for lane in drawn.lanes if lane.stands_for > 1)
     assert {d.kind for d in folded.densities} >= {"sent", "ack", "done", "notice", "error"}
